@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.rst).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo demo-cors test lint docs bench system-deps clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The whole demo on the embedded defaults: page, Flask and a Celery worker.
+demo: setup
+	$(PY) -m flaskcelery
+
+# Only the CORS example (no worker).
+demo-cors: setup
+	$(PY) -m flaskcors
+
+# Debian packages the tests drive for real (Chromium, RabbitMQ, Redis); needs root.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+docs: setup
+	$(VENV)/bin/sphinx-build -W -b html docs docs/_build/html
+
+test: system-deps setup
+	$(VENV)/bin/ruff check .
+	./build.sh
+	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+
+bench: system-deps setup
+	$(PY) -m bench
+
+clean:
+	rm -rf flaskcors/output flaskcelery/output docs/_build instance
