@@ -1,4 +1,4 @@
-"""Starting real server processes for tests: free ports, waiting until they listen, stopping them."""
+"""Real server processes for tests: free ports, waiting until they listen, stopping them."""
 
 import os
 import signal

@@ -1,0 +1,1 @@
+"""Server-side code of the flaskcors example."""

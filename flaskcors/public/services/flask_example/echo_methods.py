@@ -1,0 +1,29 @@
+"""The echo service's methods: each takes exactly one string (anything else is -32602)."""
+
+from .jsonrpc import MethodRegistry
+
+echo_methods = MethodRegistry()
+
+
+@echo_methods.method
+def echo(text: str) -> str:
+    """The text, unchanged."""
+    return text
+
+
+@echo_methods.method
+def reverse(text: str) -> str:
+    """The text backwards."""
+    return text[::-1]
+
+
+@echo_methods.method
+def uppercase(text: str) -> str:
+    """The text in upper case."""
+    return text.upper()
+
+
+@echo_methods.method
+def lowercase(text: str) -> str:
+    """The text in lower case."""
+    return text.lower()

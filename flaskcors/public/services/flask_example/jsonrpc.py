@@ -1,0 +1,239 @@
+"""JSON-RPC 2.0, framework-free: validate requests, dispatch them to registered methods.
+
+Only functions registered in a :class:`MethodRegistry` can be called: a method name is a key
+in that registry, never an attribute looked up on a module or a view.
+"""
+
+import inspect
+import logging
+import traceback
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+SERVER_ERROR = -32000  # -32000..-32099: implementation-defined server errors
+
+
+class RPCError(Exception):
+    """An error to send back as a JSON-RPC error object."""
+
+    code = INTERNAL_ERROR
+    message = "Internal error"
+
+    def __init__(self, message=None, data=None, code=None):
+        self.message = message or self.message
+        self.data = data
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+class ParseError(RPCError):
+    code, message = PARSE_ERROR, "Parse error"
+
+
+class InvalidRequest(RPCError):
+    code, message = INVALID_REQUEST, "Invalid Request"
+
+
+class MethodNotFound(RPCError):
+    code, message = METHOD_NOT_FOUND, "Method not found"
+
+
+class InvalidParams(RPCError):
+    code, message = INVALID_PARAMS, "Invalid params"
+
+
+class InternalError(RPCError):
+    code, message = INTERNAL_ERROR, "Internal error"
+
+
+class ServerError(RPCError):
+    """A fault of the server's own (a broker down, a task failed): code -32000..-32099."""
+
+    code, message = SERVER_ERROR, "Server error"
+
+
+# Annotations that are checked before a call: a JSON value of another type is -32602.
+_CHECKED_TYPES = (str, int, float, bool, list, dict)
+
+
+class _Method:
+    """A registered function with its signature, inspected once at registration."""
+
+    __slots__ = ("function", "signature", "checks", "takes_any_keyword")
+
+    def __init__(self, function: Callable):
+        self.function = function
+        self.signature = inspect.signature(function)
+        params = self.signature.parameters.values()
+        self.checks = {
+            p.name: p.annotation for p in params if p.annotation in _CHECKED_TYPES
+        }
+        self.takes_any_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+
+    def bind(self, params) -> inspect.BoundArguments:
+        """Bind JSON params (a list or an object) to the function, or raise InvalidParams.
+
+        Names the function does not take are ignored, as the Pyjamas client sends extras
+        (``get_result(handler, task_id=..., bogus="blue")``).
+        """
+        try:
+            if isinstance(params, dict):
+                if not self.takes_any_keyword:
+                    known = self.signature.parameters
+                    params = {k: v for k, v in params.items() if k in known}
+                bound = self.signature.bind(**params)
+            else:
+                bound = self.signature.bind(*params)
+        except TypeError as exc:
+            raise InvalidParams(data=str(exc)) from None
+        for name, expected in self.checks.items():
+            if name in bound.arguments and not _is_json_type(bound.arguments[name], expected):
+                raise InvalidParams(data=f"{name} must be of type {expected.__name__}")
+        return bound
+
+
+def _is_json_type(value, expected: type) -> bool:
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, expected) and not (
+        expected is int and isinstance(value, bool)
+    )
+
+
+class MethodRegistry:
+    """The methods an endpoint exposes, by JSON-RPC name.
+
+    >>> methods = MethodRegistry()
+    >>> @methods.method
+    ... def add(a: int, b: int) -> int:
+    ...     return a + b
+    >>> dispatch({"jsonrpc": "2.0", "id": 1, "method": "add", "params": [2, 3]}, methods)
+    {'jsonrpc': '2.0', 'id': 1, 'result': 5}
+    """
+
+    def __init__(self, *others: "MethodRegistry"):
+        self._methods: dict[str, _Method] = {}
+        for other in others:
+            self._methods.update(other._methods)
+
+    def method(self, function: Callable | None = None, *, name: str | None = None):
+        """Register ``function`` under ``name`` (default: its own name); usable as a decorator."""
+
+        def register(fn: Callable) -> Callable:
+            self._methods[name or fn.__name__] = _Method(fn)
+            return fn
+
+        return register(function) if function is not None else register
+
+    def function(self, name: str) -> Callable:
+        """The function registered as ``name``, or MethodNotFound."""
+        return self._lookup(name).function
+
+    def _lookup(self, name: str) -> _Method:
+        try:
+            return self._methods[name]
+        except KeyError:
+            raise MethodNotFound(data=f"no method named {name!r}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._methods)
+
+    def __contains__(self, name) -> bool:
+        return name in self._methods
+
+
+_ID_TYPES = (str, int, float, type(None))
+
+
+def _valid_id(request) -> bool:
+    value = request.get("id")
+    return isinstance(value, _ID_TYPES) and not isinstance(value, bool)
+
+
+def _error(request_id, error: RPCError) -> dict:
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_dict()}
+
+
+def _check_request(request) -> None:
+    """Raise InvalidRequest unless ``request`` is a well-formed request object.
+
+    Besides JSON-RPC 2.0 (``"jsonrpc": "2.0"``), JSON-RPC 1.1 objects (``"version": "1.1"``,
+    what Pyjamas sends for notifications) are accepted; replies are always 2.0.
+    """
+    if not isinstance(request, dict):
+        raise InvalidRequest(data="a request must be a JSON object")
+    if "jsonrpc" in request:
+        if request["jsonrpc"] != "2.0":
+            raise InvalidRequest(data='"jsonrpc" must be "2.0"')
+    elif request.get("version") != "1.1":
+        raise InvalidRequest(data='missing "jsonrpc": "2.0"')
+    if not isinstance(request.get("method"), str):
+        raise InvalidRequest(data='"method" must be a string')
+    if not isinstance(request.get("params", []), list | dict):
+        raise InvalidRequest(data='"params" must be an array or an object')
+    if not _valid_id(request):
+        raise InvalidRequest(data='"id" must be a string, a number or null')
+
+
+def call(request, registry: MethodRegistry, *, debug: bool = False) -> dict | None:
+    """Answer one request object; None for a notification (which is run all the same)."""
+    try:
+        _check_request(request)
+    except InvalidRequest as exc:
+        request_id = request.get("id") if isinstance(request, dict) and _valid_id(request) else None
+        return _error(request_id, exc)
+
+    is_notification = "id" not in request
+    request_id = request.get("id")
+    try:
+        method = registry._lookup(request["method"])
+        bound = method.bind(request.get("params", []))
+        result = method.function(*bound.args, **bound.kwargs)
+    except RPCError as exc:
+        reply = _error(request_id, exc)
+    except Exception as exc:  # a bug in a method: log it, tell the client no more than needed
+        log.exception("JSON-RPC method %r failed", request["method"])
+        data = (
+            {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+            if debug
+            else None
+        )
+        reply = _error(request_id, InternalError(data=data))
+    else:
+        reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
+    return None if is_notification else reply
+
+
+def dispatch(payload, registry: MethodRegistry, *, debug: bool = False) -> dict | list | None:
+    """Answer a parsed JSON-RPC payload: one request or a batch.
+
+    Returns the reply to serialise, or None when nothing is to be sent back (a notification,
+    or a batch of notifications only).
+    """
+    if isinstance(payload, list):
+        if not payload:
+            return _error(None, InvalidRequest(data="an empty batch"))
+        replies = [call(request, registry, debug=debug) for request in payload]
+        replies = [reply for reply in replies if reply is not None]
+        return replies or None
+    return call(payload, registry, debug=debug)
+
+
+def error_reply(error: RPCError, request_id=None) -> dict:
+    """A complete reply carrying ``error`` (for faults found before dispatch)."""
+    return _error(request_id, error)

@@ -1,0 +1,133 @@
+"""JSON-RPC over HTTP for Flask: the preflight, the POST, and the transport faults between them.
+
+Every view (the view function, the class views, the Celery view) answers through
+:func:`preflight_response` and :func:`rpc_post_response`; :func:`init_rpc_app` installs the
+pieces every response needs (CORS headers, JSON-RPC bodies for HTTP errors).
+"""
+
+import json
+import logging
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+
+from .cors import CorsPolicy
+from .jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    MethodRegistry,
+    RPCError,
+    dispatch,
+    error_reply,
+)
+from .requests import JSONRPCRequest
+from .settings import rpc_settings
+
+log = logging.getLogger(__name__)
+
+JSON_MIMETYPE = "application/json"
+_EXTENSION = "jsonrpc_cors"
+
+
+def init_rpc_app(app: Flask, config: dict | None = None) -> Flask:
+    """Make ``app`` a JSON-RPC server: request class, settings, CORS on every response, and
+    JSON-RPC error bodies (never HTML, never a traceback) for every HTTP error."""
+    app.request_class = JSONRPCRequest
+    app.config.update(rpc_settings(config))
+    app.extensions[_EXTENSION] = CorsPolicy.from_config(app.config)
+    app.after_request(_add_cors_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def cors_policy() -> CorsPolicy:
+    return current_app.extensions[_EXTENSION]
+
+
+def no_content() -> Response:
+    """HTTP 204: the answer to a preflight, a notification, or a batch of notifications."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+def json_response(reply, status: int = 200) -> Response:
+    """Serialise a JSON-RPC reply (compact, UTF-8)."""
+    body = json.dumps(reply, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, mimetype=JSON_MIMETYPE)
+
+
+def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> Response:
+    """An HTTP error whose body is still a JSON-RPC error the page can read."""
+    reply = error_reply(RPCError(message, data={"http_status": status}, code=code))
+    return json_response(reply, status)
+
+
+def _origin_refused() -> Response | None:
+    origin = request.headers.get("Origin")
+    if cors_policy().allows(origin):
+        return None
+    return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
+
+
+def preflight_response() -> Response:
+    """Answer a CORS preflight (``OPTIONS``): allowed origins get the Access-Control-* headers."""
+    refused = _origin_refused()
+    if refused is not None:
+        return refused
+    response = no_content()
+    response.headers.update(cors_policy().preflight_headers(request.headers.get("Origin")))
+    return response
+
+
+def rpc_post_response(methods: MethodRegistry) -> Response:
+    """Answer a JSON-RPC ``POST``: origin first (403 before any method runs), then media type
+    (415: a CORS-"simple" ``text/plain`` or form post never reaches a method), size (413),
+    JSON (-32700), and the call itself."""
+    refused = _origin_refused()
+    if refused is not None:
+        return refused
+    if not request.is_jsonrpc:
+        return transport_error(
+            415, f"Content-Type must be application/json-rpc, not {request.mimetype or 'none'!r}"
+        )
+    try:
+        payload = request.rpc_payload()
+    except RPCError as exc:  # parse error: HTTP 200, as the Pyjamas client reads it
+        return json_response(error_reply(exc))
+    reply = dispatch(payload, methods, debug=current_app.debug)
+    if reply is None:
+        return no_content()
+    try:
+        return json_response(reply)
+    except (TypeError, ValueError):  # a method returned something JSON cannot carry
+        log.exception("JSON-RPC reply could not be serialised")
+        return json_response(error_reply(RPCError("Internal error: result is not JSON")))
+
+
+def _add_cors_headers(response: Response) -> Response:
+    for name, value in cors_policy().response_headers(request.headers.get("Origin")).items():
+        if name == "Vary":
+            response.vary.add(value)
+        else:
+            response.headers.setdefault(name, value)
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        response = transport_error(413, f"Request body is larger than {limit} bytes")
+    elif isinstance(exc, UnsupportedMediaType):
+        response = transport_error(415, exc.description)
+    else:
+        response = transport_error(exc.code or 500, f"{exc.name}: {request.method} {request.path}")
+    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("Unhandled error answering %s %s", request.method, request.path)
+    return transport_error(500, "Internal error", code=INTERNAL_ERROR)
