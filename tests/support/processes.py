@@ -1,6 +1,7 @@
 """Real server processes for tests: free ports, waiting until they listen, stopping them."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -87,3 +88,10 @@ def require(condition: bool, reason: str) -> None:
 
 
 PYTHON = sys.executable
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def read_log(path) -> str:
+    """A server log's text without the colour codes Werkzeug writes even into files."""
+    return _ANSI_ESCAPE.sub("", Path(path).read_text(errors="replace"))
