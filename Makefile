@@ -6,10 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo demo-cors test lint docs bench system-deps clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt scripts/setup-venv.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
 	touch $(STAMP)
 
 setup: $(STAMP)
