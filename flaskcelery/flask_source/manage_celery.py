@@ -1,0 +1,63 @@
+"""The flaskcelery command line (click): run the web server, a Celery worker, or Flower.
+
+Run it from its own folder or from anywhere, as a script::
+
+    python manage_celery.py runserver [--host 127.0.0.1] [--port 5000] [--debug]
+    python manage_celery.py celeryd --loglevel=DEBUG     # any `celery worker` option
+    python manage_celery.py flower [--port=5555]         # any Flower option
+    python manage_celery.py --help
+
+Every command uses the settings of :mod:`.celeryconfig` (environment first). Servers bind
+127.0.0.1 unless told otherwise; debug is off unless asked.
+"""
+
+import sys
+from pathlib import Path
+
+# Run as a script, this folder is sys.path[0]: drop it (its modules are imported through the
+# package), and put the repository root first, so `flaskcelery` and `flaskcors` import.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parents[1]))
+
+import click  # noqa: E402
+
+from flaskcelery.flask_source.FlaskEchoApp import create_app  # noqa: E402
+
+# Options after the command name go to Celery unparsed (its own --help included).
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+
+
+@click.group()
+def cli() -> None:
+    """Run the flaskcelery server, its Celery workers, or Flower."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+def runserver(host: str, port: int, debug: bool) -> None:
+    """The Flask server with the Celery view (Werkzeug's development server)."""
+    create_app().run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@cli.command(context_settings=_PASS_THROUGH)
+@click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
+def celeryd(worker_args: tuple[str, ...]) -> None:
+    """A Celery worker; every option goes to `celery worker` (try `celeryd --help`)."""
+    celery_app = create_app().extensions["celery"]
+    sys.exit(celery_app.worker_main(["worker", *worker_args]) or 0)
+
+
+@cli.command(context_settings=_PASS_THROUGH)
+@click.argument("flower_args", nargs=-1, type=click.UNPROCESSED)
+def flower(flower_args: tuple[str, ...]) -> None:
+    """Celery Flower on 127.0.0.1:5555; every option goes to Flower (`--address`, `--port`...)."""
+    celery_app = create_app().extensions["celery"]
+    # Flower binds every interface by default; a later --address from the user wins.
+    sys.exit(celery_app.start(["flower", "--address=127.0.0.1", *flower_args]) or 0)
+
+
+if __name__ == "__main__":
+    cli()
