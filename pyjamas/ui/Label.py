@@ -1,0 +1,18 @@
+"""A line of plain text (Pyjamas' ``pyjamas.ui.Label``)."""
+
+from pyjamas import DOM
+from pyjamas.ui.Widget import Widget
+
+
+class Label(Widget):
+    """Shows ``text`` as text, never as HTML. CSS class ``gwt-Label``."""
+
+    def __init__(self, text=""):
+        Widget.__init__(self, DOM.createElement("div"), "gwt-Label")
+        self.setText(text)
+
+    def setText(self, text):
+        self.element.textContent = text
+
+    def getText(self):
+        return self.element.textContent
