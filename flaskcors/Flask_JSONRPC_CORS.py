@@ -1,0 +1,184 @@
+"""The flaskcors page: send text to JSON-RPC echo services, one on the page's own origin and
+two on a Flask server on another origin (CORS).
+
+The Pyjamas example ``examples/jsonrpc`` adapted for Flask, as in the original flaskexamples;
+compiled to JavaScript by ``./build.sh``. The Flask server is ``http://localhost:5000``
+unless the page URL says ``?server=URL``.
+"""
+
+# keyword arguments, e.g. EchoServicePython(server=...), need this in the browser:
+# __pragma__ ('kwargs')
+
+from pyjamas import Window
+from pyjamas.JSONService import JSONProxy
+from pyjamas.ui.Button import Button
+from pyjamas.ui.HorizontalPanel import HorizontalPanel
+from pyjamas.ui.HTML import HTML
+from pyjamas.ui.Label import Label
+from pyjamas.ui.ListBox import ListBox
+from pyjamas.ui.RootPanel import RootPanel
+from pyjamas.ui.TextArea import TextArea
+from pyjamas.ui.VerticalPanel import VerticalPanel
+
+DEFAULT_SERVER = "http://localhost:5000"
+METHODS = ["echo", "reverse", "uppercase", "lowercase", "nonexistant"]
+
+
+class JSONRPCExample:
+    def onModuleLoad(self):
+        self.TEXT_WAITING = "Waiting for response..."
+        self.TEXT_ERROR = "Server Error"
+        self.METHOD_ECHO = "Echo"
+        self.METHOD_REVERSE = "Reverse"
+        self.METHOD_UPPERCASE = "UPPERCASE"
+        self.METHOD_LOWERCASE = "lowercase"
+        self.METHOD_NONEXISTANT = "Non existant"
+        self.methods = [self.METHOD_ECHO, self.METHOD_REVERSE,
+                        self.METHOD_UPPERCASE, self.METHOD_LOWERCASE,
+                        self.METHOD_NONEXISTANT]
+
+        server = flask_server()
+        self.remote_py = [
+            EchoServicePython(),
+            EchoServicePython(server=server),
+            EchoServicePython(server=server, flask_view_type="class"),
+        ]
+
+        self.status = Label()
+        self.status.setID("status")
+        self.text_area = TextArea()
+        self.text_area.setID("text")
+        self.text_area.setText("""{'Test'} [\"String\"]
+\tTest Tab
+Test Newline\n
+after newline
+""" + r"""Literal String:
+{'Test'} [\"String\"]
+""")
+        self.text_area.setCharacterWidth(80)
+        self.text_area.setVisibleLines(8)
+
+        self.method_list = ListBox()
+        self.method_list.setID("method")
+        self.method_list.setName("hello")
+        self.method_list.setVisibleItemCount(1)
+        for method in self.methods:
+            self.method_list.addItem(method)
+        self.method_list.setSelectedIndex(0)
+
+        method_panel = HorizontalPanel()
+        method_panel.add(HTML("Remote string method to call: "))
+        method_panel.add(self.method_list)
+        method_panel.setSpacing(8)
+
+        where = server_name(server)
+        python_buttons = [
+            Button("Send to Python Service", self),
+            Button("Send to Flask view function (" + where + ")", self),
+            Button("Send to Flask methodview (" + where + ")", self),
+        ]
+        button_ids = ["send-python", "send-flask-view", "send-flask-methodview"]
+
+        buttons = HorizontalPanel()
+        # (button, proxy) pairs: a dict keyed by widgets would not work in the browser,
+        # where dict keys are strings
+        self.python_buttons = []
+        for i in range(len(python_buttons)):
+            python_buttons[i].setID(button_ids[i])
+            buttons.add(python_buttons[i])
+            self.python_buttons.append([python_buttons[i], self.remote_py[i]])
+        buttons.setSpacing(8)
+
+        info = """<h2>JSON-RPC Example</h2>
+        <p>This example demonstrates the calling of server services with
+           <a href="http://json-rpc.org/">JSON-RPC</a>.
+        </p>
+        <p>Enter some text below, and press a button to send the text
+           to an Echo service on your server. An echo service simply sends the exact
+           same text back that it receives.
+           </p>"""
+
+        panel = VerticalPanel()
+        panel.add(HTML(info))
+        panel.add(self.text_area)
+        panel.add(method_panel)
+        panel.add(buttons)
+        panel.add(self.status)
+
+        RootPanel().add(panel)
+
+    def onClick(self, sender):
+        method = self.methods[self.method_list.getSelectedIndex()]
+        text = self.text_area.getText()
+
+        remote_py = None
+        for button, proxy in self.python_buttons:
+            if sender == button:
+                remote_py = proxy
+        if remote_py is None:
+            self.status.setText(self.TEXT_WAITING + " unrecognized method")
+            return
+
+        self.status.setText(self.TEXT_WAITING)
+        if method == self.METHOD_ECHO:
+            remote_py.echo(text, self)
+        elif method == self.METHOD_REVERSE:
+            remote_py.reverse(text, self)
+        elif method == self.METHOD_UPPERCASE:
+            remote_py.uppercase(text, self)
+        elif method == self.METHOD_LOWERCASE:
+            remote_py.lowercase(text, self)
+        elif method == self.METHOD_NONEXISTANT:
+            remote_py.nonexistant(text, self)
+
+    def onRemoteResponse(self, response, request_info):
+        self.status.setText(response)
+
+    def onRemoteError(self, code, errobj, request_info):
+        # onRemoteError gets the HTTP error code or 0 and
+        # errobj is an jsonrpc 2.0 error dict:
+        #     {
+        #       'code': jsonrpc-error-code (integer) ,
+        #       'message': jsonrpc-error-message (string) ,
+        #       'data' : extra-error-data
+        #     }
+        # An HTTP status of 0 (no readable response: server down, or this page's origin
+        # refused by CORS) comes with errobj['code'] 0 too.
+        message = errobj["message"]
+        if code != 0 or errobj["code"] == 0:
+            self.status.setText("HTTP error " + str(code) + ": " + str(message))
+        else:
+            self.status.setText("JSONRPC Error " + str(errobj["code"]) + ": " + str(message))
+
+
+class EchoServicePython(JSONProxy):
+    def __init__(self, server="mod_python", flask_view_type="function"):
+        # server: "mod_python" for the service beside the page, else the Flask server's URL
+        methods = list(METHODS)
+        if server == "mod_python":
+            JSONProxy.__init__(self, "services/EchoService.py", methods)
+        elif flask_view_type == "function":
+            JSONProxy.__init__(self, server + "/json_echo/", methods)
+        elif flask_view_type == "class":
+            JSONProxy.__init__(self, server + "/json_echo_class", methods)
+
+
+def flask_server():
+    """The Flask server's base URL: ``?server=URL`` or ``http://localhost:5000``."""
+    server = Window.getLocation().getSearchVar("server")
+    if server is None or server == "":
+        server = DEFAULT_SERVER
+    while server.endswith("/"):
+        server = server[:-1]
+    return server
+
+
+def server_name(server):
+    """``http://localhost:5000`` -> ``localhost:5000`` (for the button labels)."""
+    start = server.find("://")
+    return server if start < 0 else server[start + 3:]
+
+
+if __name__ == "__main__":
+    app = JSONRPCExample()
+    app.onModuleLoad()
