@@ -1,0 +1,322 @@
+"""The flaskcelery page: echo text through Flask, or through a Celery worker that Flask hands
+the work to, and watch a timer poll for the worker's answer.
+
+The Pyjamas original (``examples/flaskexamples/flaskcelery``) kept the flaskcors page and
+added one button, "Send to a Celery worker via a Flask methodview": the server answers at once
+with a task id, and the status line, a :class:`LabelTimer`, asks ``get_result`` every second
+until the worker's echo is there. This page reuses the flaskcors page (its click and error
+handling, its echo proxies, ``?server=``) by subclassing it, and adds a heavy task (counting
+primes) whose progress the same polling shows in a progress bar.
+
+Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5000``) and
+``?poll=MS`` (the polling period, default 1000 ms). Compiled by ``./build.sh``.
+"""
+
+# __pragma__ ('kwargs')
+
+from flaskcors.Flask_JSONRPC_CORS import (
+    METHODS,
+    EchoServicePython,
+    JSONRPCExample,
+    flask_server,
+    server_name,
+)
+from pyjamas import DOM, Window
+from pyjamas.JSONService import JSONProxy
+from pyjamas.Timer import Timer
+from pyjamas.ui.Button import Button
+from pyjamas.ui.HorizontalPanel import HorizontalPanel
+from pyjamas.ui.HTML import HTML
+from pyjamas.ui.Label import Label
+from pyjamas.ui.ListBox import ListBox
+from pyjamas.ui.RootPanel import RootPanel
+from pyjamas.ui.TextArea import TextArea
+from pyjamas.ui.VerticalPanel import VerticalPanel
+from pyjamas.ui.Widget import Widget
+
+DEFAULT_POLL_MILLIS = 1000
+CELERY_METHODS = ["get_result", "count_primes", "cancel"]
+PRIMES_BELOW = ["1000000", "10000000", "100000000", "1000000000"]
+DEFAULT_PRIMES_INDEX = 2
+
+
+class LabelTimer(Timer, Label):
+
+    __doc__ = """The timer in this demo is a subclass of Timer that
+    implements a repeated check of the result from a Celery worker until
+    it is done.
+
+    The default is for the application to check every second. While the task
+    reports progress ({"current", "total"}), the optional progress bar shows it.
+    """
+
+    def __init__(self, countdown=DEFAULT_POLL_MILLIS, server=None, progress_bar=None):
+        Timer.__init__(self)
+        Label.__init__(self)
+        self.countdown = countdown
+        self.task_id = None
+        self.wait_cnt = 0
+        self.poll_ids = []  # ids of this task's get_result requests: older answers are stale
+        self.progress_bar = progress_bar
+        self.remote_py = CeleryService(flask_server() if server is None else server)
+
+    def run(self):
+        request_id = self.remote_py.get_result(self, task_id=self.task_id, bogus="blue")
+        self.poll_ids.append(request_id)
+        self.wait_cnt += 1
+
+    def start_timer(self, task_id):
+        self.wait_cnt = 0
+        self.poll_ids = []
+        self.task_id = task_id
+        if self.progress_bar is not None:
+            self.progress_bar.reset()
+        Label.setText(self, "Waiting for Celery id: " + task_id)
+        self.scheduleRepeating(self.countdown)
+
+    def setText(self, txt):
+        self.task_id = None
+        self.cancel()
+        Label.setText(self, txt)
+
+    def onRemoteResponse(self, response, request_info):
+        if request_info.id not in self.poll_ids:
+            return  # an answer about a task this label no longer waits for
+        if isinstance(response, dict):
+            if "echo" in response:
+                if self.progress_bar is not None:
+                    self.progress_bar.setDone()
+                self.setText("Celery echo: " + str(response["echo"]) +
+                             "\nElapsed Time: " + str(self.wait_cnt))
+            else:
+                if "progress" in response and self.progress_bar is not None:
+                    progress = response["progress"]
+                    self.progress_bar.setProgress(progress["current"], progress["total"])
+                Label.setText(self, "Waiting for Celery (id, checkno): " + str(self.task_id) +
+                              ", " + str(self.wait_cnt))
+        else:
+            self.setText("Could not get remote response as a dictionary")
+
+    def onRemoteError(self, code, errobj, request_info):
+        if request_info.id not in self.poll_ids:
+            return
+        self.cancel()
+        self.poll_ids = []
+        # the flaskcors page's error text ("HTTP error ..." / "JSONRPC Error ...")
+        show_remote_error(self, code, errobj)
+
+
+class ProgressBar(Widget):
+    """A ``<progress>`` bar with a caption: how far a Celery task has got."""
+
+    def __init__(self):
+        Widget.__init__(self, DOM.createElement("div"), "progress")
+        self.bar = DOM.createElement("progress")
+        self.bar.id = "progress"
+        self.caption = Label()
+        self.caption.setID("progress-text")
+        self.element.appendChild(self.bar)
+        self.element.appendChild(self.caption.getElement())
+        self.reset()
+
+    def reset(self):
+        """Back to empty, waiting for the first report."""
+        self.bar.setAttribute("max", "1")
+        self.bar.setAttribute("value", "0")
+        self.caption.setText("")
+
+    def setProgress(self, current, total):
+        """``current`` of ``total`` done."""
+        if total is None or current is None or total <= 0:
+            return
+        self.bar.setAttribute("max", str(total))
+        self.bar.setAttribute("value", str(current))
+        self.caption.setText(str(current) + " / " + str(total))
+
+    def setDone(self):
+        """The task has finished: a full bar."""
+        self.bar.setAttribute("max", "1")
+        self.bar.setAttribute("value", "1")
+        self.caption.setText("done")
+
+
+class FLASKCELERYExample(JSONRPCExample):
+    """The flaskcors page plus the Celery buttons; clicks and errors are handled as there."""
+
+    def onModuleLoad(self):
+        self.TEXT_WAITING = "Waiting for response..."
+        self.TEXT_ERROR = "Server Error"
+        self.METHOD_ECHO = "Echo"
+        self.METHOD_REVERSE = "Reverse"
+        self.METHOD_UPPERCASE = "UPPERCASE"
+        self.METHOD_LOWERCASE = "lowercase"
+        self.METHOD_NONEXISTANT = "Non existant"
+        self.methods = [self.METHOD_ECHO, self.METHOD_REVERSE,
+                        self.METHOD_UPPERCASE, self.METHOD_LOWERCASE,
+                        self.METHOD_NONEXISTANT]
+
+        server = flask_server()
+        self.remote_py = [
+            EchoServicePython(),
+            EchoServicePython(server=server),
+            EchoServicePython(server=server, flask_view_type="class"),
+            CeleryService(server),
+        ]
+
+        self.progress_bar = ProgressBar()
+        self.status = LabelTimer(poll_millis(), server, self.progress_bar)
+        self.status.setID("status")
+        self.text_area = TextArea()
+        self.text_area.setID("text")
+        self.text_area.setText("""{'Test'} [\"String\"]
+\tTest Tab
+Test Newline\n
+after newline
+""" + r"""Literal String:
+{'Test'} [\"String\"]
+""")
+        self.text_area.setCharacterWidth(80)
+        self.text_area.setVisibleLines(8)
+
+        self.method_list = ListBox()
+        self.method_list.setID("method")
+        self.method_list.setName("hello")
+        self.method_list.setVisibleItemCount(1)
+        for method in self.methods:
+            self.method_list.addItem(method)
+        self.method_list.setSelectedIndex(0)
+
+        method_panel = HorizontalPanel()
+        method_panel.add(HTML("Remote string method to call: "))
+        method_panel.add(self.method_list)
+        method_panel.setSpacing(8)
+
+        where = server_name(server)
+        python_buttons = [
+            Button("Send to Python Service", self),
+            Button("Send to Flask view function (" + where + ")", self),
+            Button("Send to Flask methodview (" + where + ")", self),
+            Button("Send to a Celery worker via a Flask methodview", self),
+        ]
+        button_ids = ["send-python", "send-flask-view", "send-flask-methodview", "send-celery"]
+
+        buttons = HorizontalPanel()
+        # (button, proxy) pairs, as the flaskcors page's onClick expects them
+        self.python_buttons = []
+        for i in range(len(python_buttons)):
+            python_buttons[i].setID(button_ids[i])
+            buttons.add(python_buttons[i])
+            self.python_buttons.append([python_buttons[i], self.remote_py[i]])
+        buttons.setSpacing(8)
+
+        self.primes_list = ListBox()
+        self.primes_list.setID("primes-n")
+        for n in PRIMES_BELOW:
+            self.primes_list.addItem(n)
+        self.primes_list.setSelectedIndex(DEFAULT_PRIMES_INDEX)
+        self.button_primes = Button("Count primes below N with a Celery worker", self)
+        self.button_primes.setID("send-primes")
+        self.button_cancel = Button("Cancel the Celery task", self)
+        self.button_cancel.setID("cancel-task")
+
+        primes_panel = HorizontalPanel()
+        primes_panel.add(HTML("Heavy task: N = "))
+        primes_panel.add(self.primes_list)
+        primes_panel.add(self.button_primes)
+        primes_panel.add(self.button_cancel)
+        primes_panel.setSpacing(8)
+
+        info = """<h2>JSON-RPC Example</h2>
+        <p>This example demonstrates the calling of server services with
+           <a href="http://json-rpc.org/">JSON-RPC</a>.
+        </p>
+        <p>Enter some text below, and press a button to send the text
+           to an Echo service on your server. An echo service simply sends the exact
+           same text back that it receives.
+           </p>
+        <p>The Celery button hands the echo to a Celery worker: the server answers
+           at once with a task id, and the page asks for the result every
+           """ + str(poll_millis()) + """ ms until the worker is done.
+           </p>"""
+
+        panel = VerticalPanel()
+        panel.add(HTML(info))
+        panel.add(self.text_area)
+        panel.add(method_panel)
+        panel.add(buttons)
+        panel.add(primes_panel)
+        panel.add(self.status)
+        panel.add(self.progress_bar)
+
+        RootPanel().add(panel)
+
+    def onClick(self, sender):
+        if sender == self.button_primes:
+            n = int(self.primes_list.getValue(self.primes_list.getSelectedIndex()))
+            self.status.setText(self.TEXT_WAITING)
+            self.remote_py[3].count_primes(n, self)
+        elif sender == self.button_cancel:
+            task_id = self.status.task_id
+            if task_id is not None:
+                self.status.setText(self.TEXT_WAITING)
+                self.remote_py[3].cancel(task_id, CancelHandler(self.status))
+        else:
+            JSONRPCExample.onClick(self, sender)
+
+    def onRemoteResponse(self, response, request_info):
+        if isinstance(response, dict):
+            self.status.start_timer(response["task_id"])
+        else:
+            self.status.setText(response)
+
+
+class CancelHandler:
+    """Shows the answer to ``cancel(task_id)`` in the status label."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def onRemoteResponse(self, response, request_info):
+        self.status.setText("Celery task " + str(response["task_id"]) + ": " +
+                            str(response["state"]))
+
+    def onRemoteError(self, code, errobj, request_info):
+        show_remote_error(self.status, code, errobj)
+
+
+class CeleryService(JSONProxy):
+    """The Flask method view that hands the echo methods to Celery: ``/json_celery_class``."""
+
+    def __init__(self, server):
+        methods = list(METHODS)  # (no list + list: Transcrypt would join them as strings)
+        methods.extend(CELERY_METHODS)
+        JSONProxy.__init__(self, server + "/json_celery_class", methods)
+
+
+class _ErrorShower:
+    """Lends the flaskcors page's ``onRemoteError`` a label to write on (its ``status``)."""
+
+    def __init__(self, label):
+        self.status = label
+
+
+def show_remote_error(label, code, errobj):
+    """Put the flaskcors page's text for a failed call on ``label``."""
+    JSONRPCExample.onRemoteError(_ErrorShower(label), code, errobj, None)
+
+
+def poll_millis():
+    """The polling period: ``?poll=MS`` (a positive whole number) or 1000 ms."""
+    text = Window.getLocation().getSearchVar("poll")
+    if text is None:
+        return DEFAULT_POLL_MILLIS
+    try:
+        millis = int(text)
+    except ValueError:
+        return DEFAULT_POLL_MILLIS
+    return millis if millis > 0 else DEFAULT_POLL_MILLIS
+
+
+if __name__ == "__main__":
+    app = FLASKCELERYExample()
+    app.onModuleLoad()
