@@ -9,7 +9,8 @@ class Label(Widget):
 
     def __init__(self, text=""):
         Widget.__init__(self, DOM.createElement("div"), "gwt-Label")
-        self.setText(text)
+        if text:  # as Pyjamas: a subclass's setText is not called for an empty label
+            self.setText(text)
 
     def setText(self, text):
         self.element.textContent = text

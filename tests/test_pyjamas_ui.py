@@ -1,0 +1,147 @@
+"""pyjamas.ui widgets and pyjamas.Window under CPython, and the flaskcors page's logic run
+there against the real server (the widgets keep their state in stand-in elements)."""
+
+import pytest
+
+from flaskcors import Flask_JSONRPC_CORS as cors_page
+from pyjamas import DOM, Window, _python
+from pyjamas.ui.Button import Button
+from pyjamas.ui.HorizontalPanel import HorizontalPanel
+from pyjamas.ui.HTML import HTML
+from pyjamas.ui.Label import Label
+from pyjamas.ui.ListBox import ListBox
+from pyjamas.ui.RootPanel import RootPanel
+from pyjamas.ui.TextArea import TextArea
+from pyjamas.ui.VerticalPanel import VerticalPanel
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+
+
+@pytest.fixture
+def location():
+    yield _python.set_location_href
+    _python.set_location_href("")
+
+
+def test_button_calls_listeners_with_itself():
+    clicks = []
+
+    class Listener:
+        def onClick(self, sender):
+            clicks.append(("listener", sender))
+
+    button = Button("Send <b>now</b>", Listener())
+    button.addClickListener(lambda sender: clicks.append(("function", sender)))
+    button.getElement().click()
+    assert clicks == [("listener", button), ("function", button)]
+    assert button.getHTML() == "Send <b>now</b>"
+    assert button.getElement().getAttribute("type") == "button"
+
+
+def test_text_widgets():
+    area = TextArea()
+    area.setText("line 1\nline 2")
+    area.setCharacterWidth(80)
+    area.setVisibleLines(8)
+    assert area.getText() == "line 1\nline 2"
+    assert area.getElement().attributes == {"cols": "80", "rows": "8"}
+    label = Label("status")
+    label.setID("status")
+    assert (label.getText(), label.getID(), label.getStyleName()) == ("status", "status",
+                                                                      "gwt-Label")
+    assert HTML("<h2>Title</h2>").getHTML() == "<h2>Title</h2>"
+
+
+def test_list_box():
+    box = ListBox()
+    for item in ["Echo", "Reverse"]:
+        box.addItem(item)
+    box.addItem("Shout", "uppercase")
+    box.setSelectedIndex(2)
+    box.setVisibleItemCount(1)
+    box.setName("hello")
+    assert box.getItemCount() == 3
+    assert box.getSelectedIndex() == 2
+    assert (box.getItemText(2), box.getValue(2), box.getValue(0)) == ("Shout", "uppercase",
+                                                                      "Echo")
+    assert [o.textContent for o in box.getElement().children] == ["Echo", "Reverse", "Shout"]
+    assert box.getElement().attributes == {"size": "1", "name": "hello"}
+
+
+def test_panels_and_root_panel():
+    row, column = HorizontalPanel(), VerticalPanel()
+    first, second = Label("a"), Label("b")
+    row.add(first)
+    row.add(second)
+    row.setSpacing(8)
+    column.add(row)
+    assert row.getChildren() == [first, second]
+    assert row.getElement().children == [first.getElement(), second.getElement()]
+    assert (row.getElement().style.flexDirection, row.getElement().style.gap) == ("row", "8px")
+    assert column.getElement().style.flexDirection == "column"
+    root = RootPanel()
+    assert root is RootPanel()
+    root.add(column)
+    assert root.getElement() is DOM.getBodyElement()
+    column.setID("panel-under-test")
+    assert RootPanel("panel-under-test").getElement() is column.getElement()
+    with pytest.raises(ValueError):
+        RootPanel("no-such-id")
+
+
+def test_location_search_vars(location):
+    location("http://localhost:8000/page.html?server=http%3A%2F%2Fhost%3A5001&x=a+b&flag#top")
+    here = Window.getLocation()
+    assert here.getSearch() == "?server=http%3A%2F%2Fhost%3A5001&x=a+b&flag"
+    assert here.getSearchVar("server") == "http://host:5001"
+    assert here.getSearchVar("x") == "a b"
+    assert here.getSearchVar("flag") == ""
+    assert here.getSearchVar("missing") is None
+    location("")
+    assert Window.getLocation().getSearchVar("server") is None
+
+
+def test_page_defaults_to_localhost_5000(location):
+    assert cors_page.flask_server() == "http://localhost:5000"
+    location("http://localhost:8000/Flask_JSONRPC_CORS.html?server=http://example.org:81/")
+    assert cors_page.flask_server() == "http://example.org:81"
+    assert cors_page.server_name("http://example.org:81") == "example.org:81"
+
+
+@pytest.fixture(scope="module")
+def api_url():
+    port = free_port()
+    server_dir = REPO_ROOT / "flaskcors/public/services/flask_example"
+    with running([PYTHON, "run_flask_server.py", "--port", port], cwd=server_dir, port=port):
+        yield f"http://localhost:{port}"
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [("Echo", "Hi There"), ("Reverse", "erehT iH"), ("UPPERCASE", "HI THERE"),
+     ("lowercase", "hi there"), ("Non existant", "JSONRPC Error -32601: Method not found")],
+)
+@pytest.mark.parametrize("button", [1, 2])
+def test_page_logic_against_the_server(location, api_url, label, expected, button):
+    location("http://localhost:8000/Flask_JSONRPC_CORS.html?server=" + api_url)
+    app = cors_page.JSONRPCExample()
+    app.onModuleLoad()
+    sender, proxy = app.python_buttons[button]
+    assert sender.getHTML().endswith("(" + api_url[len("http://"):] + ")")
+    app.text_area.setText("Hi There")
+    app.method_list.setSelectedIndex(app.methods.index(label))
+    sender.getElement().click()
+    assert app.status.getText() == "Waiting for response..."
+    assert proxy.wait(10)
+    assert app.status.getText() == expected
+
+
+def test_page_shows_http_errors(location):
+    location(f"http://localhost:8000/?server=http://127.0.0.1:{free_port()}")
+    app = cors_page.JSONRPCExample()
+    app.onModuleLoad()
+    sender, proxy = app.python_buttons[1]
+    sender.getElement().click()
+    assert proxy.wait(10)
+    assert app.status.getText().startswith("HTTP error 0: ")
+    app.onRemoteError(403, {"code": 403, "message": "Origin refused", "data": None}, None)
+    assert app.status.getText() == "HTTP error 403: Origin refused"
