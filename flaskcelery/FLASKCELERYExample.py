@@ -76,6 +76,7 @@ class LabelTimer(Timer, Label):
 
     def setText(self, txt):
         self.task_id = None
+        self.poll_ids = []
         self.cancel()
         Label.setText(self, txt)
 
@@ -100,8 +101,6 @@ class LabelTimer(Timer, Label):
     def onRemoteError(self, code, errobj, request_info):
         if request_info.id not in self.poll_ids:
             return
-        self.cancel()
-        self.poll_ids = []
         # the flaskcors page's error text ("HTTP error ..." / "JSONRPC Error ...")
         show_remote_error(self, code, errobj)
 

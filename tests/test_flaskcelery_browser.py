@@ -1,0 +1,161 @@
+"""The compiled flaskcelery page in headless Chromium, against ``python -m flaskcelery``.
+
+The page is served on one origin and Flask on another (CORS), and the Celery buttons reach a
+real worker on the embedded broker: the demo's own worker process. Echo tasks wait
+``ECHO_COUNTDOWN`` = 1 s and the page polls every 200 ms (``?poll=200``), so each echo takes
+several polls.
+"""
+
+import re
+
+import pytest
+
+from flaskcelery.__main__ import EXAMPLE_DIR, MODULE
+from flaskcors.page_server import build_if_stale
+from tests.support.browser import run_demo, wait_for_status
+from tests.support.services import clean_env
+
+pytestmark = pytest.mark.browser
+
+PAGE = MODULE + ".html"
+POLL_MILLIS = 200
+TEXT = "Hello Celery"
+TASK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+# Records every text the status label and the progress caption show, in order.
+RECORD_TEXTS = """() => {
+    window.seen = {status: [], progress: []};
+    for (const [id, key] of [["status", "status"], ["progress-text", "progress"]]) {
+        const element = document.getElementById(id);
+        new MutationObserver(() => window.seen[key].push(element.textContent))
+            .observe(element, {childList: true, characterData: true, subtree: true});
+    }
+}"""
+
+
+@pytest.fixture(scope="module")
+def celery_demo(tmp_path_factory):
+    build_if_stale(EXAMPLE_DIR, MODULE)
+    env = clean_env(FLASKCELERY_INSTANCE=str(tmp_path_factory.mktemp("instance")),
+                    ECHO_COUNTDOWN="1")
+    log_path = tmp_path_factory.mktemp("demo") / "demo.log"
+    with run_demo("flaskcelery", env=env, log_path=log_path) as demo:
+        yield demo
+
+
+@pytest.fixture
+def celery_page(page, celery_demo):
+    """The page, loaded with ``?server=`` and ``?poll=``, recording its texts."""
+    page.goto(celery_demo.url(PAGE) + "&poll=" + str(POLL_MILLIS))
+    page.wait_for_selector("#send-celery")
+    page.evaluate(RECORD_TEXTS)
+    return page
+
+
+def seen(page, key):
+    return page.evaluate("key => window.seen[key]", key)
+
+
+def wait_for_text(page, selector, pattern, timeout=20_000):
+    """Wait until ``selector``'s text matches the regular expression ``pattern``; the text."""
+    page.wait_for_function(
+        "([selector, pattern]) =>"
+        " new RegExp(pattern).test(document.querySelector(selector).textContent)",
+        arg=[selector, pattern], timeout=timeout,
+    )
+    return page.text_content(selector)
+
+
+def test_buttons_keep_the_original_labels(celery_page, celery_demo):
+    where = f"localhost:{celery_demo.api_port}"
+    labels = {
+        "#send-flask-view": f"Send to Flask view function ({where})",
+        "#send-flask-methodview": f"Send to Flask methodview ({where})",
+        "#send-celery": "Send to a Celery worker via a Flask methodview",
+    }
+    assert {selector: celery_page.text_content(selector) for selector in labels} == labels
+
+
+@pytest.mark.parametrize(
+    "method, expected",
+    [("Echo", TEXT), ("Reverse", TEXT[::-1]), ("UPPERCASE", TEXT.upper()),
+     ("lowercase", TEXT.lower())],
+)
+def test_celery_button_polls_get_result_until_the_worker_echoes(celery_page, method, expected):
+    celery_page.fill("#text", TEXT)
+    celery_page.select_option("#method", label=method)
+    celery_page.click("#send-celery")
+
+    waiting = wait_for_text(celery_page, "#status", "^Waiting for Celery id: " + TASK_ID + "$")
+    task_id = waiting.removeprefix("Waiting for Celery id: ")
+    final = wait_for_text(celery_page, "#status", "^Celery echo: ")
+
+    match = re.fullmatch(r"Celery echo: (.*)\nElapsed Time: (\d+)", final, re.DOTALL)
+    assert match, final
+    assert match.group(1) == expected
+    polls = int(match.group(2))
+    # a 1 s countdown polled every 200 ms: the answer cannot come on the first poll
+    assert polls >= 2
+    # the polls before the last one said "still waiting", with the number of polls so far
+    status_texts = seen(celery_page, "status")
+    prefix = f"Waiting for Celery (id, checkno): {task_id}, "
+    checks = [int(text.removeprefix(prefix)) for text in status_texts if text.startswith(prefix)]
+    assert checks and checks == sorted(checks) and set(checks) <= set(range(1, polls + 1))
+    assert status_texts.index(waiting) < status_texts.index(prefix + str(checks[0]))
+    assert status_texts[-1] == final
+
+
+def test_heavy_task_shows_its_progress_until_done(celery_page):
+    n = 100_000_000
+    celery_page.select_option("#primes-n", value=str(n))
+    celery_page.click("#send-primes")
+
+    wait_for_text(celery_page, "#status", "^Waiting for Celery id: " + TASK_ID + "$")
+    final = wait_for_text(celery_page, "#status", "^Celery echo: ", timeout=60_000)
+
+    assert re.fullmatch(r"Celery echo: 5761455\nElapsed Time: \d+", final), final
+    assert celery_page.text_content("#progress-text") == "done"
+    bar = celery_page.locator("#progress")
+    assert bar.get_attribute("value") == bar.get_attribute("max")
+    # on the way, the bar showed partial progress, never going back
+    reports = [text for text in seen(celery_page, "progress") if " / " in text]
+    assert reports, "no progress was shown before the task finished"
+    done = [int(text.split(" / ")[0]) for text in reports]
+    assert all(text.split(" / ")[1] == str(n) for text in reports)
+    assert done == sorted(done) and 0 < done[0] <= n
+
+
+def test_cancel_stops_the_heavy_task(celery_page):
+    celery_page.select_option("#primes-n", value="1000000000")
+    celery_page.click("#send-primes")
+    waiting = wait_for_text(celery_page, "#status", "^Waiting for Celery id: ")
+    task_id = waiting.removeprefix("Waiting for Celery id: ")
+    wait_for_text(celery_page, "#progress-text", " / ")  # it is running
+
+    celery_page.click("#cancel-task")
+
+    assert wait_for_status(celery_page) == f"Celery task {task_id}: REVOKED"
+
+
+@pytest.mark.parametrize("button", ["send-flask-view", "send-flask-methodview", "send-python"])
+def test_flask_buttons_still_answer_at_once(celery_page, button):
+    celery_page.fill("#text", TEXT)
+    celery_page.select_option("#method", label="Reverse")
+    celery_page.click("#" + button)
+
+    assert wait_for_status(celery_page) == TEXT[::-1]
+
+
+def test_unknown_method_on_the_celery_view_is_a_jsonrpc_error(celery_page):
+    celery_page.select_option("#method", label="Non existant")
+    celery_page.click("#send-celery")
+
+    assert wait_for_status(celery_page) == "JSONRPC Error -32601: Method not found"
+
+
+def test_refused_origin_cannot_start_a_task(page, celery_demo):
+    # the demo allows http://localhost:P only: the same page on 127.0.0.1 is another origin
+    page.goto(celery_demo.url(PAGE, host="127.0.0.1"))
+    page.click("#send-celery")
+
+    assert wait_for_status(page).startswith("HTTP error 0: ")
