@@ -37,13 +37,29 @@ def _newest_mtime(paths) -> float:
 
 def client_sources(example_dir: Path) -> list[Path]:
     """What a client build reads: pyjamas/, the example's modules, its public/ (not the
-    server code under public/services/)."""
+    server code under public/services/), and every module the last build compiled (e.g.
+    flaskcelery's page imports flaskcors's)."""
     public = example_dir / "public"
     return [
         *(REPO_ROOT / "pyjamas").rglob("*.py"),
         *example_dir.glob("*.py"),
         *(p for p in public.rglob("*") if "services" not in p.relative_to(public).parts),
+        *compiled_modules(example_dir),
     ]
+
+
+def compiled_modules(example_dir: Path) -> list[Path]:
+    """The Python files behind ``output/js/<dotted.name>.js``, found as Transcrypt finds
+    them: beside the example's module, then from the repository root."""
+    found = []
+    for js in (example_dir / "output" / "js").glob("*.js"):
+        parts = js.name[: -len(".js")].split(".")
+        for base in (example_dir, REPO_ROOT):
+            candidate = base.joinpath(*parts[:-1], parts[-1] + ".py")
+            if candidate.is_file():
+                found.append(candidate)
+                break
+    return found
 
 
 def is_stale(example_dir, module: str) -> bool:

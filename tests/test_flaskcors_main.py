@@ -180,6 +180,22 @@ def test_client_sources_are_pyjamas_the_modules_and_public_without_services(tmp_
     assert not [s for s in sources if re.search(r"/services(/|$)", str(s))]
 
 
+def test_modules_a_build_compiled_are_sources_too(tmp_path):
+    example = make_example(tmp_path)
+    (example / "App.py").write_text("from flaskcors.Flask_JSONRPC_CORS import server_name\n"
+                                    "from helpers.text import shout\n")
+    (example / "helpers").mkdir()
+    (example / "helpers" / "text.py").write_text("def shout(t):\n    return t.upper()\n")
+    build_if_stale(example, "App")
+    modules = set(page_server.compiled_modules(example))
+    assert {example / "App.py", example / "helpers" / "text.py",
+            REPO_ROOT / "flaskcors" / "Flask_JSONRPC_CORS.py",
+            REPO_ROOT / "pyjamas" / "JSONService.py"} <= modules
+    later = (example / "output" / "js" / "App.js").stat().st_mtime + 5
+    os.utime(example / "helpers" / "text.py", (later, later))
+    assert is_stale(example, "App")
+
+
 def test_help_runs():
     result = subprocess.run([PYTHON, "-m", "flaskcors", "--help"], cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=30)
