@@ -1,0 +1,149 @@
+"""``python -m flaskcelery`` as a real subprocess: the page, the Flask app and its own Celery
+worker on the embedded broker; a signal stops all of it, the worker's pool processes included.
+"""
+
+import json
+import re
+import signal
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flaskcelery.__main__ import EXAMPLE_DIR, MODULE
+from flaskcors.page_server import build_if_stale
+from tests.support.browser import run_demo
+from tests.support.services import clean_env
+
+PAGE = MODULE + ".html"
+
+
+def demo_env(instance: Path) -> dict:
+    return clean_env(FLASKCELERY_INSTANCE=str(instance), ECHO_COUNTDOWN="1")
+
+
+@pytest.fixture(scope="module")
+def built():
+    build_if_stale(EXAMPLE_DIR, MODULE)
+
+
+@pytest.fixture(scope="module")
+def demo(built, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("demo") / "demo.log"
+    with run_demo("flaskcelery", env=demo_env(tmp_path_factory.mktemp("instance")),
+                  log_path=log_path) as running_demo:
+        yield running_demo
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def rpc(demo, method: str, params, url: str | None = None):
+    """A JSON-RPC call from the page's origin, as the browser sends it, to ``url`` (default:
+    the demo's ``/json_celery_class``); the parsed reply."""
+    body = {"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params}
+    request = urllib.request.Request(
+        url or demo.api_url + "/json_celery_class", json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json-rpc", "Accept": "application/json-rpc",
+                 "Origin": f"http://localhost:{demo.page_port}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def process_table() -> dict[int, tuple[int, str]]:
+    """``{pid: (parent pid, state)}`` of every process, from /proc."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # it has just exited
+            continue
+        state, ppid = text[text.rindex(")") + 2:].split()[:2]
+        table[int(stat.parent.name)] = (int(ppid), state)
+    return table
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes started by ``pid``, their children, and so on."""
+    table = process_table()
+    found, pending = set(), [pid]
+    while pending:
+        parent = pending.pop()
+        children = {child for child, (ppid, _) in table.items() if ppid == parent}
+        pending.extend(children - found)
+        found |= children
+    return found
+
+
+def running_pids(pids) -> set[int]:
+    """Those of ``pids`` that still run (an exited, unreaped zombie does not)."""
+    table = process_table()
+    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
+
+
+def wait_for_log(demo, pattern: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = re.search(pattern, demo.log())
+        if match:
+            return match.group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"{pattern!r} not in the demo's log:\n{demo.log()}")
+
+
+def test_serves_the_built_page_and_prints_its_url(demo):
+    status, index = get(f"http://127.0.0.1:{demo.page_port}/")
+    assert status == 200 and PAGE in index
+    status, html = get(f"http://127.0.0.1:{demo.page_port}/{PAGE}")
+    assert status == 200 and f'src="js/{MODULE}.js"' in html
+    status, script = get(f"http://127.0.0.1:{demo.page_port}/js/{MODULE}.js")
+    assert status == 200 and "LabelTimer" in script
+    url = f"http://localhost:{demo.page_port}/{PAGE}?server=http://localhost:{demo.api_port}"
+    assert "Open " + url in demo.log()
+
+
+def test_same_origin_echo_service_is_beside_the_page(demo):
+    url = f"http://localhost:{demo.page_port}/services/EchoService.py"
+    assert rpc(demo, "reverse", ["abc"], url)["result"] == "cba"
+
+
+def test_flask_echo_views_answer_at_once(demo):
+    for path in ("/json_echo/", "/json_echo_class"):
+        assert rpc(demo, "uppercase", ["abc"], demo.api_url + path)["result"] == "ABC"
+
+
+@pytest.mark.parametrize("method, expected", [("echo", "Hi there"), ("reverse", "ereht iH"),
+                                              ("uppercase", "HI THERE")])
+def test_rpc_through_the_demo_worker(demo, method, expected):
+    started = rpc(demo, method, ["Hi there"])["result"]
+    assert set(started) == {"task_id"}
+
+    # the original client's call: named params, with one the server ignores
+    params = {"task_id": started["task_id"], "bogus": "blue"}
+    first = rpc(demo, "get_result", params)["result"]
+    assert first == {"task_id": started["task_id"], "state": "PENDING"}  # the 1 s countdown
+    done = rpc(demo, "get_result", {**params, "wait": 20})["result"]
+    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "echo": expected}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_page_flask_and_worker(built, tmp_path, sig):
+    with run_demo("flaskcelery", env=demo_env(tmp_path / "instance"),
+                  log_path=tmp_path / "demo.log") as demo:
+        wait_for_log(demo, r"flaskcelery-demo@\S+ ready\.")
+        processes = descendants(demo.process.pid)
+        assert len(processes) >= 2  # the worker and its pool process(es)
+        assert rpc(demo, "echo", ["ping"])["result"]["task_id"]
+
+        # to the demo's process only: Ctrl-C in a terminal reaches its process group, which
+        # the worker is not part of
+        demo.process.send_signal(sig)
+        returncode = demo.process.wait(30)
+
+    assert returncode == 0, demo.log()
+    assert running_pids(processes) == set(), demo.log()
+    assert "Warm shutdown" in demo.log()
