@@ -257,3 +257,11 @@ def test_http_request_error_gets_body_and_status(capture):
     HTTPRequest().asyncPost(capture.url, "data", handler)
     assert handler.done.wait(10)
     assert handler.result == ("error", "no such thing", 404)
+
+
+def test_service_handler_answers_calls_made_without_one(server_url):
+    recorder = Recorder()
+    service = JSONService(server_url + "/json_echo/", recorder)
+    request_id = service.callMethod("lowercase", ["ABC"])
+    assert service.wait(10)
+    assert recorder.responses == [("abc", request_id, "lowercase")]
