@@ -1,0 +1,276 @@
+"""The documentation cannot drift from the code.
+
+* ``sphinx-build -W -b html`` builds it with no warning (autodoc imports every documented
+  module, so a renamed or removed API breaks the build);
+* ``sphinx-build -b doctest`` runs the pages' examples against the real code;
+* the ``>>>`` examples in the documented modules' docstrings run too;
+* the nginx and Apache configurations the deployment section includes are checked by the real
+  servers (syntax, then a live run proxying to a real Flask process) when they are installed.
+"""
+
+import doctest
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+
+DOCS = REPO_ROOT / "docs"
+DEPLOY = DOCS / "deploy"
+SPHINX_BUILD = Path(sys.executable).with_name("sphinx-build")
+FLASK_SERVER = REPO_ROOT / "flaskcors/public/services/flask_example/run_flask_server.py"
+
+
+def sphinx(builder: str, out: Path, *options: str) -> subprocess.CompletedProcess:
+    # A clean environment for the build: settings from the caller's shell must not change
+    # what the examples print.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORS_", "BROKER_",
+                                                                      "CELERY_"))}
+    return subprocess.run(
+        [str(SPHINX_BUILD), *options, "-b", builder, str(DOCS), str(out),
+         "-d", str(out / ".doctrees")],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_html_build_has_no_warning(tmp_path):
+    result = sphinx("html", tmp_path / "html", "-W", "--keep-going", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "html/index.html").exists()
+
+
+def test_doctest_examples_pass(tmp_path):
+    result = sphinx("doctest", tmp_path / "doctest", "-q")
+    report = (tmp_path / "doctest/output.txt").read_text() if (
+        tmp_path / "doctest/output.txt").exists() else ""
+    assert result.returncode == 0, result.stdout + result.stderr + report
+    assert " 0 failures in tests" in report, report
+    ran = re.search(r"^\s*(\d+) tests?$", report, re.MULTILINE)
+    assert ran and int(ran.group(1)) >= 40, report  # the pages' examples really ran
+
+
+# The modules the API reference documents: their docstring examples are part of the docs.
+DOCUMENTED_MODULES = [
+    "flaskcors.public.services.flask_example.jsonrpc",
+    "flaskcors.public.services.flask_example.cors",
+    "flaskcors.public.services.flask_example.settings",
+    "flaskcors.public.services.flask_example.requests",
+    "flaskcors.public.services.flask_example.rpc_http",
+    "flaskcors.public.services.flask_example.echo_methods",
+    "flaskcors.public.services.flask_example.views",
+    "flaskcors.public.services.flask_example.method_views",
+    "flaskcors.public.services.flask_example.FlaskEchoApp",
+    "pyjamas.JSONService",
+    "pyjamas.HTTPRequest",
+    "pyjamas.Timer",
+    "pyjamas.Window",
+]
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_the_deploy_configs_are_the_ones_the_docs_include():
+    text = "".join(p.read_text() for p in DOCS.glob("*.rst"))
+    for config in ("nginx-flaskexamples.conf", "apache-flaskexamples.conf"):
+        assert f"literalinclude:: deploy/{config}" in text
+
+
+# --- the web server configurations, checked by the servers themselves ----------------------
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                  else None)
+APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if Path("/usr/sbin/apache2").exists()
+                                     else None)
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed "
+                                 "(apt-get install nginx)")
+needs_apache = pytest.mark.skipif(APACHE is None or not APACHE_MODULES.is_dir(),
+                                  reason="Apache is not installed (apt-get install apache2)")
+
+
+def nginx_wrapper(folder: Path, site: Path) -> Path:
+    """A complete nginx.conf around ``site``, as Debian's nginx.conf includes a site."""
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / name).mkdir(exist_ok=True)
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {folder}/access.log;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {site};
+}}
+""")
+    return conf
+
+
+# What Debian's default apache2.conf loads that the site needs, and what it says to enable
+# (modules built into the binary, such as unixd, have no .so file).
+APACHE_LOAD = ["mpm_event", "unixd", "authz_core", "dir", "mime", "proxy", "proxy_http",
+               "log_config"]
+
+
+def apache_wrapper(folder: Path, site: Path, port: int = 80) -> Path:
+    """A complete apache2.conf around ``site``, with the modules the site says to enable."""
+    modules = "\n".join(f"LoadModule {name}_module {APACHE_MODULES}/mod_{name}.so"
+                        for name in APACHE_LOAD
+                        if (APACHE_MODULES / f"mod_{name}.so").exists())
+    conf = folder / "apache2.conf"
+    conf.write_text(f"""
+ServerRoot {folder}
+DefaultRuntimeDir {folder}
+PidFile {folder}/apache2.pid
+ErrorLog {folder}/error.log
+LogLevel warn
+ServerName localhost
+{"User nobody" + chr(10) + "Group nogroup" if os.geteuid() == 0 else ""}
+{modules}
+TypesConfig /etc/mime.types
+Listen 127.0.0.1:{port}
+Include {site}
+""")
+    return conf
+
+
+@needs_nginx
+def test_nginx_accepts_the_config(tmp_path):
+    conf = nginx_wrapper(tmp_path, DEPLOY / "nginx-flaskexamples.conf")
+    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+@needs_apache
+def test_apache_accepts_the_config(tmp_path):
+    conf = apache_wrapper(tmp_path, DEPLOY / "apache-flaskexamples.conf")
+    result = subprocess.run([APACHE, "-t", "-f", str(conf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Syntax OK" in result.stderr
+
+
+@pytest.fixture
+def site_root():
+    """``/var/www/flaskexamples`` in small: world-readable (the servers' workers drop root),
+    holding the built pages if ``./build.sh`` has run, and a probe script either way."""
+    root = Path(tempfile.mkdtemp(prefix="flaskexamples-www-"))
+    root.chmod(0o755)
+    try:
+        for example in ("flaskcors", "flaskcelery"):
+            output = REPO_ROOT / example / "output"
+            if output.is_dir():
+                shutil.copytree(output, root / example)
+        probe = root / "flaskcors" / "js" / "probe.js"
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_text("export const probe = 1;\n")
+        for path in root.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def flask_server(tmp_path):
+    """The flaskcors server as a user starts it, allowing the proxied site's origin."""
+
+    def start(site_origin: str):
+        port = free_port()
+        env = {"CORS_ALLOWED_ORIGINS": site_origin}
+        return port, running([PYTHON, FLASK_SERVER, "--port", port], port=port, env=env,
+                             log_path=tmp_path / "flask.log")
+
+    return start
+
+
+def rewrite(config: Path, out: Path, site_port: int, flask_port: int, root: Path) -> Path:
+    """The config as installed on this machine: ports and the document root replaced."""
+    text = config.read_text()
+    text = text.replace("127.0.0.1:5000", f"127.0.0.1:{flask_port}")
+    text = text.replace("/var/www/flaskexamples", str(root))
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{site_port};")
+    text = text.replace("<VirtualHost *:80>", f"<VirtualHost 127.0.0.1:{site_port}>")
+    out.write_text(text)
+    return out
+
+
+def http(method: str, url: str, body: bytes | None = None, headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def check_site(base: str, origin: str, built: bool) -> None:
+    """What a browser on the site does: load the page and its modules, call the endpoints."""
+    status, headers, _ = http("GET", base + "/flaskcors/js/probe.js")
+    assert status == 200
+    assert "javascript" in headers["Content-Type"]  # ES modules need a JavaScript type
+    if built:
+        status, _, page = http("GET", base + "/flaskcors/Flask_JSONRPC_CORS.html")
+        assert status == 200 and b"js/Flask_JSONRPC_CORS.js" in page
+    rpc = b'{"jsonrpc": "2.0", "id": "ID1", "method": "reverse", "params": ["abc"]}'
+    post = {"Origin": origin, "Content-Type": "application/json-rpc"}
+    for path in ("/json_echo/", "/json_echo", "/json_echo_class", "/json_echo_class/",
+                 "/flaskcors/services/EchoService.py", "/flaskcelery/services/EchoService.py"):
+        status, headers, body = http("POST", base + path, rpc, post)
+        assert (path, status, body) == (path, 200, b'{"jsonrpc":"2.0","id":"ID1","result":"cba"}')
+        assert headers["Access-Control-Allow-Origin"] == origin
+    status, headers, _ = http("OPTIONS", base + "/json_echo/", None,
+                              {"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert status == 204 and headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+    # Proxied to Flask, which has no Celery view here: Flask's JSON-RPC 404, not the site's.
+    status, _, body = http("POST", base + "/json_celery_class", rpc, post)
+    assert status == 404 and b'"http_status":404' in body
+
+
+@needs_nginx
+def test_nginx_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_server):
+    site_port = free_port()
+    origin = f"http://localhost:{site_port}"
+    flask_port, flask = flask_server(origin)
+    site = rewrite(DEPLOY / "nginx-flaskexamples.conf", tmp_path / "site.conf", site_port,
+                   flask_port, site_root)
+    conf = nginx_wrapper(tmp_path, site)
+    nginx = [NGINX, "-p", tmp_path, "-c", conf, "-g", "daemon off;"]
+    with flask, running(nginx, port=site_port, log_path=tmp_path / "nginx.out"):
+        check_site(f"http://127.0.0.1:{site_port}", origin,
+                   (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
+
+
+@needs_apache
+def test_apache_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_server):
+    site_port = free_port()
+    origin = f"http://localhost:{site_port}"
+    flask_port, flask = flask_server(origin)
+    site = rewrite(DEPLOY / "apache-flaskexamples.conf", tmp_path / "site.conf", site_port,
+                   flask_port, site_root)
+    conf = apache_wrapper(tmp_path, site, site_port)
+    with flask, running([APACHE, "-f", conf, "-DFOREGROUND"], port=site_port,
+                        log_path=tmp_path / "apache.out"):
+        check_site(f"http://127.0.0.1:{site_port}", origin,
+                   (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
