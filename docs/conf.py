@@ -26,6 +26,9 @@ templates_path: list[str] = []
 # hide their browser-only code behind Transcrypt pragmas).
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "description"
+# Defaults as written in the source: ``environ=os.environ``, not the build machine's
+# environment (which would land in the HTML, secrets included).
+autodoc_preserve_defaults = True
 autodoc_class_signature = "separated"
 
 # Only the explicit ``.. doctest::`` and ``.. testcode::`` blocks of these pages run in the

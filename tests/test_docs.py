@@ -46,6 +46,10 @@ def test_html_build_has_no_warning(tmp_path):
     result = sphinx("html", tmp_path / "html", "-W", "--keep-going", "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "html/index.html").exists()
+    # Nothing of the build machine's environment is rendered (e.g. an ``os.environ`` default).
+    path = os.environ.get("PATH", "")
+    for page in (tmp_path / "html").rglob("*.html"):
+        assert path not in page.read_text(), f"{page.name} shows the environment"
 
 
 def test_doctest_examples_pass(tmp_path):
