@@ -20,7 +20,7 @@ from flaskcors.public.services.flask_example.FlaskEchoApp import create_app as c
 from . import celery_tasks  # noqa: F401  (registers the shared tasks)
 from .celery_tasks import stop_if_cancelled
 from .celery_views import CeleryEchoView
-from .celeryconfig import embedded_folders, flask_settings
+from .celeryconfig import flask_settings, prepare_embedded
 
 __all__ = ["create_app", "celery_init_app"]
 
@@ -35,8 +35,7 @@ def celery_init_app(app: Flask) -> Celery:
                 stop_if_cancelled(self)
                 return self.run(*args, **kwargs)
 
-    for folder in embedded_folders(app.config["CELERY"]):
-        folder.mkdir(parents=True, exist_ok=True)
+    prepare_embedded(app.config["CELERY"])
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()

@@ -77,16 +77,44 @@ def embedded_broker(instance: Path) -> tuple[str, dict]:
     }
 
 
-def embedded_folders(celery_config: dict) -> list[Path]:
-    """The folders an embedded broker and result backend need (kombu does not create them)."""
-    folders = []
-    options = celery_config.get("broker_transport_options", {})
-    if str(celery_config.get("broker_url", "")).startswith("filesystem:"):
-        folders += [Path(options[name]) for name in ("data_folder_in", "control_folder")]
+def prepare_embedded(celery_config: dict) -> None:
+    """Create what the embedded broker and result backend need on disk (kombu does not).
+
+    For the filesystem transport that includes the exchange tables of Celery's exchanges:
+    kombu creates a missing table by opening it with ``"wb"`` in each process that binds a
+    queue, so two processes binding at once (workers starting, Flower's inspections) can
+    leave a corrupt or truncated table. Created here once, atomically, kombu only updates
+    them, under its file lock.
+    """
     backend = str(celery_config.get("result_backend", ""))
     if backend.startswith("db+sqlite:///"):
-        folders.append(Path(backend.removeprefix("db+sqlite:///")).parent)
-    return folders
+        Path(backend.removeprefix("db+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if not str(celery_config.get("broker_url", "")).startswith("filesystem:"):
+        return
+    options = celery_config["broker_transport_options"]
+    Path(options["data_folder_in"]).mkdir(parents=True, exist_ok=True)
+    control = Path(options["control_folder"])
+    control.mkdir(parents=True, exist_ok=True)
+    exchanges = (
+        celery_config.get("task_default_exchange") or "celery",
+        celery_config.get("event_exchange") or "celeryev",
+        "celery.pidbox",  # broadcasts to workers (revoke, inspect)
+        "reply.celery.pidbox",  # their replies
+    )
+    for exchange in exchanges:
+        _create_once(control / f"{exchange}.exchange", b"[]")
+
+
+def _create_once(path: Path, content: bytes) -> None:
+    """Create ``path`` with ``content`` unless it exists; never visible half-written."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    staging.write_bytes(content)
+    try:
+        os.link(staging, path)
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink()
 
 
 def celery_settings(environ=os.environ) -> dict:

@@ -1,0 +1,91 @@
+"""Faults with real processes: a worker killed mid-task, a broker that goes away and comes back."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from celery.states import READY_STATES
+
+from flaskcelery.flask_source.FlaskEchoApp import create_app
+from tests.support.services import app_config, rpc
+
+pytestmark = pytest.mark.slow
+
+PRIMES_BELOW_5E8 = 26_355_867  # count_primes(5 * 10**8): a few seconds of work
+
+
+def start(client, method: str, *params) -> str:
+    reply = rpc(client, method, list(params))
+    assert "result" in reply, reply
+    return reply["result"]["task_id"]
+
+
+def wait_for_state(client, task_id: str, states, timeout: float = 60.0) -> dict:
+    """Poll ``get_result`` until the task is in one of ``states`` (long-polls for final ones)."""
+    wait = 5 if states <= READY_STATES else 0
+    deadline = time.monotonic() + timeout
+    while True:
+        result = rpc(client, "get_result", {"task_id": task_id, "wait": wait})["result"]
+        if result["state"] in states or time.monotonic() > deadline:
+            return result
+        time.sleep(0.02)
+
+
+def pool_children(worker) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(worker.proc.pid)],
+                         capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+@pytest.mark.rabbitmq
+def test_a_task_of_a_killed_worker_completes_on_a_new_worker(rabbitmq_env, celery_worker):
+    client = create_app(app_config(rabbitmq_env)).test_client()
+    first = celery_worker(rabbitmq_env, "--concurrency=1")
+    task_id = start(client, "count_primes", 5 * 10**8)
+    assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"
+    first.kill()  # the whole worker, pool included: its unacknowledged message goes back
+    second = celery_worker(rabbitmq_env, "--concurrency=1")
+    result = wait_for_state(client, task_id, {"SUCCESS"})
+    assert result == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_5E8}
+    assert task_id in second.log()
+
+
+@pytest.mark.parametrize("env_name", ["embedded_env",
+                                      pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)])
+def test_a_task_of_a_killed_pool_process_is_run_again(request, env_name, celery_worker):
+    env = request.getfixturevalue(env_name)
+    client = create_app(app_config(env)).test_client()
+    worker = celery_worker(env, "--concurrency=1")
+    task_id = start(client, "count_primes", 5 * 10**8)
+    assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"
+    for pid in pool_children(worker):
+        os.kill(pid, signal.SIGKILL)  # task_reject_on_worker_lost: requeued, not failed
+    result = wait_for_state(client, task_id, {"SUCCESS", "FAILURE"})
+    assert result == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_5E8}
+
+
+@pytest.mark.rabbitmq
+def test_a_dead_broker_is_an_answer_and_flask_recovers(rabbitmq, rabbitmq_env, celery_worker):
+    celery_worker(rabbitmq_env, "--concurrency=1")
+    client = create_app(app_config(rabbitmq_env, ECHO_COUNTDOWN=0)).test_client()
+    before = start(client, "echo", "before")
+    assert wait_for_state(client, before, {"SUCCESS"})["echo"] == "before"
+
+    rabbitmq.stop()
+    try:
+        for method, params in (("echo", ["down"]), ("count_primes", [10])):
+            started = time.monotonic()
+            reply = rpc(client, method, params)
+            elapsed = time.monotonic() - started
+            assert reply["error"]["code"] == -32000, reply
+            assert reply["error"]["message"] == "Broker unavailable"
+            assert elapsed < 5, f"{method} took {elapsed:.1f} s to report the broker down"
+        # Results are read from the result backend: still answered.
+        assert rpc(client, "get_result", [before])["result"]["echo"] == "before"
+    finally:
+        rabbitmq.start()
+
+    after = start(client, "reverse", "after")  # the same app: no restart
+    assert wait_for_state(client, after, {"SUCCESS"}, timeout=90)["echo"] == "retfa"

@@ -1,0 +1,176 @@
+"""``/json_celery_class`` against a real worker process: embedded broker, and RabbitMQ + Redis.
+
+The Flask app runs in the test process (test client); the worker is a separate process
+started by ``manage_celery.py celeryd``, sharing the broker and result backend.
+"""
+
+import time
+import uuid
+
+import pytest
+
+from flaskcelery.flask_source.celery_tasks import record_sent
+from flaskcelery.flask_source.FlaskEchoApp import create_app
+from flaskcors.public.services.flask_example.echo_methods import echo_methods
+from tests.support.services import app_config, celery_worker_process, rpc
+
+PRIMES_BELOW_2E8 = 11_078_937
+
+
+@pytest.fixture(scope="module",
+                params=["embedded", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
+def celery_env(request) -> dict:
+    """The broker + backend pair under test: embedded files, or RabbitMQ + Redis."""
+    return request.getfixturevalue(f"{request.param}_env")
+
+
+@pytest.fixture(scope="module")
+def worker(celery_env, tmp_path_factory):
+    with celery_worker_process(celery_env, "--concurrency=2",
+                               log_dir=tmp_path_factory.mktemp("workers")) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def app(celery_env, worker):
+    return create_app(app_config(celery_env, ECHO_COUNTDOWN=0))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def result_of(reply: dict) -> dict:
+    assert "error" not in reply, reply
+    return reply["result"]
+
+
+def start(client, method: str, *params, **named) -> str:
+    return result_of(rpc(client, method, named or list(params)))["task_id"]
+
+
+def poll_until_done(client, task_id: str, timeout: float = 60.0) -> list[dict]:
+    """``get_result`` (no wait) every 20 ms until the task is done: every reply seen."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = rpc(client, "get_result", {"task_id": task_id, "bogus": "blue"})
+        seen.append(reply)
+        if "error" in reply or reply["result"]["state"] in ("SUCCESS", "REVOKED"):
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"task {task_id} not done within {timeout} s: {seen[-1]}")
+
+
+@pytest.mark.parametrize("method", echo_methods.names())
+def test_each_echo_method_runs_on_the_worker(client, method):
+    task_id = start(client, method, "Hello Celery")
+    final = poll_until_done(client, task_id)[-1]
+    expected = echo_methods.function(method)("Hello Celery")
+    assert result_of(final) == {"task_id": task_id, "state": "SUCCESS", "echo": expected}
+
+
+def test_a_countdown_task_is_pending_then_succeeds(client):
+    task_id = start(client, "echo", text="later", countdown=1)
+    replies = poll_until_done(client, task_id)
+    assert result_of(replies[0]) == {"task_id": task_id, "state": "PENDING"}
+    assert result_of(replies[-1])["echo"] == "later"
+
+
+def test_long_poll_answers_when_the_task_is_done(client):
+    task_id = start(client, "uppercase", text="one request", countdown=0.5)
+    reply = rpc(client, "get_result", {"task_id": task_id, "wait": 20})
+    assert result_of(reply) == {"task_id": task_id, "state": "SUCCESS", "echo": "ONE REQUEST"}
+
+
+def test_get_result_takes_a_list(client):
+    task_id = start(client, "reverse", "abc")
+    poll_until_done(client, task_id)
+    assert result_of(rpc(client, "get_result", [task_id]))["echo"] == "cba"
+
+
+def test_the_heavy_task_reports_progress(client):
+    task_id = start(client, "count_primes", 2 * 10**8)
+    replies = [result_of(reply) for reply in poll_until_done(client, task_id)]
+    progress = [reply["progress"] for reply in replies if reply["state"] == "PROGRESS"]
+    assert progress, replies
+    assert all(p["total"] == 2 * 10**8 and 0 < p["current"] <= p["total"] for p in progress)
+    assert [p["current"] for p in progress] == sorted(p["current"] for p in progress)
+    assert replies[-1] == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_2E8}
+
+
+def test_cancel_before_the_task_runs(client):
+    task_id = start(client, "echo", text="never", countdown=1)
+    assert result_of(rpc(client, "cancel", [task_id])) == {"task_id": task_id, "state": "REVOKED"}
+    time.sleep(1.5)  # past the countdown: the worker dropped it
+    assert result_of(rpc(client, "get_result", [task_id])) == {"task_id": task_id,
+                                                                "state": "REVOKED"}
+
+
+def test_cancel_stops_a_running_task(client):
+    task_id = start(client, "count_primes", 10**10)  # a minute or more of work
+    deadline = time.monotonic() + 30
+    while result_of(rpc(client, "get_result", [task_id]))["state"] != "PROGRESS":
+        assert time.monotonic() < deadline, "count_primes never reported progress"
+        time.sleep(0.02)
+    assert result_of(rpc(client, "cancel", {"task_id": task_id}))["state"] == "REVOKED"
+    time.sleep(1)  # several progress steps: a task still running would have written PROGRESS
+    assert result_of(rpc(client, "get_result", [task_id]))["state"] == "REVOKED"
+
+
+def test_cancel_of_a_finished_task_keeps_its_state(client):
+    task_id = start(client, "lowercase", "DONE")
+    poll_until_done(client, task_id)
+    assert result_of(rpc(client, "cancel", [task_id])) == {"task_id": task_id, "state": "SUCCESS"}
+
+
+def test_a_failed_task_is_a_server_error_without_traceback(app, client):
+    # A message from another client asking for a method the worker does not have.
+    celery = app.extensions["celery"]
+    task_id = str(uuid.uuid4())
+    record_sent(celery.backend, task_id)
+    celery.send_task("celery_echo", args=("no_such_method", "text"), task_id=task_id)
+    reply = rpc(client, "get_result", {"task_id": task_id, "wait": 20})
+    assert reply["error"]["code"] == -32001
+    assert reply["error"]["data"] == {"task_id": task_id, "state": "FAILURE",
+                                      "exception": "MethodNotFound"}
+    assert "Traceback" not in str(reply)
+
+
+def test_an_id_never_issued_is_an_error(client):
+    never = str(uuid.uuid4())
+    for method in ("get_result", "cancel"):
+        reply = rpc(client, method, [never])
+        assert reply["error"]["code"] == -32004, reply
+        assert reply["error"]["data"] == {"task_id": never}
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "", "1234", 42, None, ["x"]])
+def test_a_malformed_id_is_invalid_params(client, bad_id):
+    for method in ("get_result", "cancel"):
+        assert rpc(client, method, [bad_id])["error"]["code"] == -32602
+
+
+@pytest.mark.parametrize(("method", "params"), [
+    ("echo", [42]),
+    ("echo", {"text": "x", "countdown": "soon"}),
+    ("count_primes", [-1]),
+    ("count_primes", [10**11]),
+    ("count_primes", ["many"]),
+])
+def test_bad_arguments_start_no_task(client, method, params):
+    assert rpc(client, method, params)["error"]["code"] == -32602
+
+
+def test_workers_receive_broadcasts(app):
+    # revoke, `celery inspect` and Flower need broadcasts: the embedded broker carries them.
+    replies = app.extensions["celery"].control.ping(timeout=2.0)
+    assert any("ok" in reply for answer in replies for reply in answer.values()), replies
+
+
+def test_preflight_for_the_page_origin(client):
+    response = client.options("/json_celery_class", headers={
+        "Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
