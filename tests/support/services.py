@@ -211,14 +211,14 @@ def celery_worker_process(env: dict, *worker_args: str, log_dir: Path, name: str
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
     worker = CeleryWorker(_spawn(args, full_env, log_path), name, log_path)
     try:
-        _wait_until_ready(worker, timeout)
+        wait_until_ready(worker, timeout)
         yield worker
     finally:
         worker.stop()
 
 
-def _wait_until_ready(worker: CeleryWorker, timeout: float) -> None:
-    # Celery logs "<name> ready." (INFO) once it consumes from its queues.
+def wait_until_ready(worker: CeleryWorker, timeout: float = 60.0) -> None:
+    """Block until the worker logs ``<name> ready.`` (INFO: it consumes from its queues)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.proc.poll() is not None:

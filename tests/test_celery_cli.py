@@ -1,0 +1,68 @@
+"""``manage_celery.py`` run as the README says: ``runserver``, ``celeryd``, ``flower``, help."""
+
+import json
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+from tests.support.services import CeleryWorker, wait_until_ready
+
+FLASK_SOURCE = REPO_ROOT / "flaskcelery" / "flask_source"
+
+
+def post_rpc(port: int, method: str, params) -> dict:
+    body = json.dumps({"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/json_celery_class", data=body.encode(),
+        headers={"Content-Type": "application/json-rpc", "Origin": "http://localhost:8000"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+        return json.load(response)
+
+
+@pytest.mark.parametrize(("cwd", "script"), [
+    (FLASK_SOURCE, "manage_celery.py"),
+    (REPO_ROOT, "flaskcelery/flask_source/manage_celery.py"),
+], ids=["its folder", "repo root"])
+def test_help_lists_the_commands(cwd, script):
+    out = subprocess.run([PYTHON, script, "--help"], cwd=cwd, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    for command in ("runserver", "celeryd", "flower"):
+        assert command in out.stdout
+
+
+def test_runserver_and_celeryd_as_the_readme_says(embedded_env, tmp_path):
+    port = free_port()
+    env = {**embedded_env, "ECHO_COUNTDOWN": "0.5"}
+    worker_log = tmp_path / "celeryd.log"
+    with (
+        running([PYTHON, "manage_celery.py", "runserver", "--port", port], port=port, env=env,
+                cwd=FLASK_SOURCE, log_path=tmp_path / "runserver.log"),
+        running([PYTHON, "flaskcelery/flask_source/manage_celery.py", "celeryd",
+                 "--loglevel=DEBUG", "-n", "readme@%h"], env=env, log_path=worker_log) as proc,
+    ):
+        wait_until_ready(CeleryWorker(proc, "readme@%h", worker_log), timeout=60)
+        task_id = post_rpc(port, "uppercase", ["from the readme"])["result"]["task_id"]
+        reply = post_rpc(port, "get_result", {"task_id": task_id, "wait": 20})
+        assert reply["result"] == {"task_id": task_id, "state": "SUCCESS",
+                                   "echo": "FROM THE README"}
+    assert "Running on http://127.0.0.1:%d" % port in (tmp_path / "runserver.log").read_text()
+
+
+def test_flower_serves_on_loopback(embedded_env, tmp_path):
+    port = free_port()
+    with running([PYTHON, "manage_celery.py", "flower", f"--port={port}"], port=port,
+                 env=embedded_env, cwd=FLASK_SOURCE, log_path=tmp_path / "flower.log"):
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=5) as r:
+                    assert r.read() == b"OK"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
