@@ -77,6 +77,11 @@ DOCUMENTED_MODULES = [
     "pyjamas.HTTPRequest",
     "pyjamas.Timer",
     "pyjamas.Window",
+    "flaskcors.page_server",
+    "flaskcelery.flask_source.celeryconfig",
+    "flaskcelery.flask_source.celery_views",
+    "flaskcelery.flask_source.celery_tasks",
+    "flaskcelery.flask_source.FlaskEchoApp",
 ]
 
 
