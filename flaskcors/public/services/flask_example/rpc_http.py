@@ -107,11 +107,14 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
 
 
 def _add_cors_headers(response: Response) -> Response:
+    headers = response.headers
     for name, value in cors_policy().response_headers(request.headers.get("Origin")).items():
-        if name == "Vary":
+        if name != "Vary":
+            headers.setdefault(name, value)
+        elif "Vary" in headers:
             response.vary.add(value)
-        else:
-            response.headers.setdefault(name, value)
+        else:  # the usual case: set it, rather than parse and re-serialise an empty header
+            headers["Vary"] = value
     return response
 
 
