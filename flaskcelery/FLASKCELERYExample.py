@@ -15,11 +15,11 @@ Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5
 # __pragma__ ('kwargs')
 
 from flaskcors.Flask_JSONRPC_CORS import (
+    INFO_HTML,
     METHODS,
-    EchoServicePython,
     JSONRPCExample,
     flask_server,
-    server_name,
+    remote_error_text,
 )
 from pyjamas import DOM, Window
 from pyjamas.JSONService import JSONProxy
@@ -29,9 +29,6 @@ from pyjamas.ui.HorizontalPanel import HorizontalPanel
 from pyjamas.ui.HTML import HTML
 from pyjamas.ui.Label import Label
 from pyjamas.ui.ListBox import ListBox
-from pyjamas.ui.RootPanel import RootPanel
-from pyjamas.ui.TextArea import TextArea
-from pyjamas.ui.VerticalPanel import VerticalPanel
 from pyjamas.ui.Widget import Widget
 
 DEFAULT_POLL_MILLIS = 1000
@@ -102,8 +99,7 @@ class LabelTimer(Timer, Label):
     def onRemoteError(self, code, errobj, request_info):
         if request_info.id not in self.poll_ids:
             return
-        # the flaskcors page's error text ("HTTP error ..." / "JSONRPC Error ...")
-        show_remote_error(self, code, errobj)
+        self.setText(remote_error_text(code, errobj))
 
 
 class ProgressBar(Widget):
@@ -143,72 +139,28 @@ class ProgressBar(Widget):
 class FLASKCELERYExample(JSONRPCExample):
     """The flaskcors page plus the Celery buttons; clicks and errors are handled as there."""
 
-    def onModuleLoad(self):
-        self.TEXT_WAITING = "Waiting for response..."
-        self.TEXT_ERROR = "Server Error"
-        self.METHOD_ECHO = "Echo"
-        self.METHOD_REVERSE = "Reverse"
-        self.METHOD_UPPERCASE = "UPPERCASE"
-        self.METHOD_LOWERCASE = "lowercase"
-        self.METHOD_NONEXISTANT = "Non existant"
-        self.methods = [self.METHOD_ECHO, self.METHOD_REVERSE,
-                        self.METHOD_UPPERCASE, self.METHOD_LOWERCASE,
-                        self.METHOD_NONEXISTANT]
+    def createServices(self, server):
+        services = JSONRPCExample.createServices(self, server)
+        services.append(CeleryService(server))
+        return services
 
-        server = flask_server()
-        self.remote_py = [
-            EchoServicePython(),
-            EchoServicePython(server=server),
-            EchoServicePython(server=server, flask_view_type="class"),
-            CeleryService(server),
-        ]
+    def createButtonLabels(self, where):
+        labels = JSONRPCExample.createButtonLabels(self, where)
+        labels.append(["Send to a Celery worker via a Flask methodview", "send-celery"])
+        return labels
 
+    def createStatus(self, server):
         self.progress_bar = ProgressBar()
-        self.status = LabelTimer(poll_millis(), server, self.progress_bar)
-        self.status.setID("status")
-        self.text_area = TextArea()
-        self.text_area.setID("text")
-        self.text_area.setText("""{'Test'} [\"String\"]
-\tTest Tab
-Test Newline\n
-after newline
-""" + r"""Literal String:
-{'Test'} [\"String\"]
-""")
-        self.text_area.setCharacterWidth(80)
-        self.text_area.setVisibleLines(8)
+        return LabelTimer(poll_millis(), server, self.progress_bar)
 
-        self.method_list = ListBox()
-        self.method_list.setID("method")
-        self.method_list.setName("hello")
-        self.method_list.setVisibleItemCount(1)
-        for method in self.methods:
-            self.method_list.addItem(method)
-        self.method_list.setSelectedIndex(0)
+    def createInfoHTML(self):
+        return INFO_HTML + """
+        <p>The Celery button hands the echo to a Celery worker: the server answers
+           at once with a task id, and the page asks for the result every
+           """ + str(poll_millis()) + """ ms until the worker is done.
+           </p>"""
 
-        method_panel = HorizontalPanel()
-        method_panel.add(HTML("Remote string method to call: "))
-        method_panel.add(self.method_list)
-        method_panel.setSpacing(8)
-
-        where = server_name(server)
-        python_buttons = [
-            Button("Send to Python Service", self),
-            Button("Send to Flask view function (" + where + ")", self),
-            Button("Send to Flask methodview (" + where + ")", self),
-            Button("Send to a Celery worker via a Flask methodview", self),
-        ]
-        button_ids = ["send-python", "send-flask-view", "send-flask-methodview", "send-celery"]
-
-        buttons = HorizontalPanel()
-        # (button, proxy) pairs, as the flaskcors page's onClick expects them
-        self.python_buttons = []
-        for i in range(len(python_buttons)):
-            python_buttons[i].setID(button_ids[i])
-            buttons.add(python_buttons[i])
-            self.python_buttons.append([python_buttons[i], self.remote_py[i]])
-        buttons.setSpacing(8)
-
+    def createRows(self):
         self.primes_list = ListBox()
         self.primes_list.setID("primes-n")
         for n in PRIMES_BELOW:
@@ -225,30 +177,7 @@ after newline
         primes_panel.add(self.button_primes)
         primes_panel.add(self.button_cancel)
         primes_panel.setSpacing(8)
-
-        info = """<h2>JSON-RPC Example</h2>
-        <p>This example demonstrates the calling of server services with
-           <a href="http://json-rpc.org/">JSON-RPC</a>.
-        </p>
-        <p>Enter some text below, and press a button to send the text
-           to an Echo service on your server. An echo service simply sends the exact
-           same text back that it receives.
-           </p>
-        <p>The Celery button hands the echo to a Celery worker: the server answers
-           at once with a task id, and the page asks for the result every
-           """ + str(poll_millis()) + """ ms until the worker is done.
-           </p>"""
-
-        panel = VerticalPanel()
-        panel.add(HTML(info))
-        panel.add(self.text_area)
-        panel.add(method_panel)
-        panel.add(buttons)
-        panel.add(primes_panel)
-        panel.add(self.status)
-        panel.add(self.progress_bar)
-
-        RootPanel().add(panel)
+        return [primes_panel, self.status, self.progress_bar]
 
     def onClick(self, sender):
         if sender == self.button_primes:
@@ -281,7 +210,7 @@ class CancelHandler:
                             str(response["state"]))
 
     def onRemoteError(self, code, errobj, request_info):
-        show_remote_error(self.status, code, errobj)
+        self.status.setText(remote_error_text(code, errobj))
 
 
 class CeleryService(JSONProxy):
@@ -291,18 +220,6 @@ class CeleryService(JSONProxy):
         methods = list(METHODS)  # (no list + list: Transcrypt would join them as strings)
         methods.extend(CELERY_METHODS)
         JSONProxy.__init__(self, server + "/json_celery_class", methods)
-
-
-class _ErrorShower:
-    """Lends the flaskcors page's ``onRemoteError`` a label to write on (its ``status``)."""
-
-    def __init__(self, label):
-        self.status = label
-
-
-def show_remote_error(label, code, errobj):
-    """Put the flaskcors page's text for a failed call on ``label``."""
-    JSONRPCExample.onRemoteError(_ErrorShower(label), code, errobj, None)
 
 
 def poll_millis():

@@ -12,7 +12,6 @@ prints the URL to open, and stops all three on Ctrl-C or SIGTERM, the worker's o
 processes included. The serving is flaskcors's (:mod:`flaskcors.page_server`).
 """
 
-import argparse
 import os
 import signal
 import subprocess
@@ -20,13 +19,7 @@ import sys
 from pathlib import Path
 
 from flaskcelery.flask_source.FlaskEchoApp import create_app
-from flaskcors.page_server import (
-    allowed_api_origins,
-    build_if_stale,
-    create_page_app,
-    page_origins,
-    serve_demo,
-)
+from flaskcors.page_server import demo_apps, demo_argument_parser, serve_demo
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
 MODULE = "FLASKCELERYExample"
@@ -63,13 +56,8 @@ class WorkerProcess:
         self.proc.wait()
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m flaskcelery",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--page-port", type=int, default=8000, help="page port (default 8000)")
-    parser.add_argument("--api-port", type=int, default=5000, help="Flask port (default 5000)")
-    parser.add_argument("--no-build", action="store_true", help="serve output/ as it is")
+def parse_args(argv=None):
+    parser = demo_argument_parser("python -m flaskcelery", __doc__.split("\n")[0])
     parser.add_argument("--concurrency", type=int, default=2,
                         help="task processes of the worker (default 2)")
     parser.add_argument("--loglevel", default="INFO", help="the worker's log level (default INFO)")
@@ -78,18 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if not args.no_build:
-        try:
-            build_if_stale(EXAMPLE_DIR, MODULE)
-        except subprocess.CalledProcessError:
-            print("flaskcelery: the client build failed (see above)", file=sys.stderr)
-            return 1
-    if not (EXAMPLE_DIR / "output" / "js" / (MODULE + ".js")).is_file():
-        print("flaskcelery: no built client in output/ (run ./build.sh)", file=sys.stderr)
-        return 1
-    origins = allowed_api_origins(args.host, args.page_port)
-    api_app = create_app(None if origins is None else {"CORS_ALLOWED_ORIGINS": origins})
-    page_app = create_page_app(EXAMPLE_DIR / "output", page_origins(args.host, args.page_port))
+    page_app, api_app = demo_apps(EXAMPLE_DIR, MODULE, args, create_app)
     worker = WorkerProcess([f"--loglevel={args.loglevel}", f"--concurrency={args.concurrency}",
                             "--hostname=flaskcelery-demo@%h"])
     # Until serve_demo waits for it, SIGTERM unwinds like Ctrl-C, so the worker is stopped.
@@ -98,7 +75,7 @@ def main(argv=None) -> int:
     worker.start()
     try:
         serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
-                   page=MODULE + ".html", extra_servers=[worker])
+                   page=MODULE + ".html", extra_servers=[worker], stops="all three")
     except KeyboardInterrupt:
         return 130
     finally:

@@ -24,7 +24,28 @@ DEFAULT_SERVER = "http://localhost:5000"
 METHODS = ["echo", "reverse", "uppercase", "lowercase", "nonexistant"]
 
 
+DEFAULT_TEXT = """{'Test'} [\"String\"]
+\tTest Tab
+Test Newline\n
+after newline
+""" + r"""Literal String:
+{'Test'} [\"String\"]
+"""
+
+INFO_HTML = """<h2>JSON-RPC Example</h2>
+        <p>This example demonstrates the calling of server services with
+           <a href="http://json-rpc.org/">JSON-RPC</a>.
+        </p>
+        <p>Enter some text below, and press a button to send the text
+           to an Echo service on your server. An echo service simply sends the exact
+           same text back that it receives.
+           </p>"""
+
+
 class JSONRPCExample:
+    """The page. A page that extends it (the flaskcelery one) overrides the ``create*`` hooks
+    rather than the layout: its services and buttons, its status widget, its extra rows."""
+
     def onModuleLoad(self):
         self.TEXT_WAITING = "Waiting for response..."
         self.TEXT_ERROR = "Server Error"
@@ -38,23 +59,13 @@ class JSONRPCExample:
                         self.METHOD_NONEXISTANT]
 
         server = flask_server()
-        self.remote_py = [
-            EchoServicePython(),
-            EchoServicePython(server=server),
-            EchoServicePython(server=server, flask_view_type="class"),
-        ]
+        self.remote_py = self.createServices(server)
 
-        self.status = Label()
+        self.status = self.createStatus(server)
         self.status.setID("status")
         self.text_area = TextArea()
         self.text_area.setID("text")
-        self.text_area.setText("""{'Test'} [\"String\"]
-\tTest Tab
-Test Newline\n
-after newline
-""" + r"""Literal String:
-{'Test'} [\"String\"]
-""")
+        self.text_area.setText(DEFAULT_TEXT)
         self.text_area.setCharacterWidth(80)
         self.text_area.setVisibleLines(8)
 
@@ -71,41 +82,54 @@ after newline
         method_panel.add(self.method_list)
         method_panel.setSpacing(8)
 
-        where = server_name(server)
-        python_buttons = [
-            Button("Send to Python Service", self),
-            Button("Send to Flask view function (" + where + ")", self),
-            Button("Send to Flask methodview (" + where + ")", self),
-        ]
-        button_ids = ["send-python", "send-flask-view", "send-flask-methodview"]
-
         buttons = HorizontalPanel()
         # (button, proxy) pairs: a dict keyed by widgets would not work in the browser,
         # where dict keys are strings
         self.python_buttons = []
-        for i in range(len(python_buttons)):
-            python_buttons[i].setID(button_ids[i])
-            buttons.add(python_buttons[i])
-            self.python_buttons.append([python_buttons[i], self.remote_py[i]])
+        labels = self.createButtonLabels(server_name(server))
+        for i in range(len(labels)):
+            button = Button(labels[i][0], self)
+            button.setID(labels[i][1])
+            buttons.add(button)
+            self.python_buttons.append([button, self.remote_py[i]])
         buttons.setSpacing(8)
 
-        info = """<h2>JSON-RPC Example</h2>
-        <p>This example demonstrates the calling of server services with
-           <a href="http://json-rpc.org/">JSON-RPC</a>.
-        </p>
-        <p>Enter some text below, and press a button to send the text
-           to an Echo service on your server. An echo service simply sends the exact
-           same text back that it receives.
-           </p>"""
-
         panel = VerticalPanel()
-        panel.add(HTML(info))
+        panel.add(HTML(self.createInfoHTML()))
         panel.add(self.text_area)
         panel.add(method_panel)
         panel.add(buttons)
-        panel.add(self.status)
+        for widget in self.createRows():
+            panel.add(widget)
 
         RootPanel().add(panel)
+
+    def createServices(self, server):
+        """The echo proxies, one for each button of :meth:`createButtonLabels`."""
+        return [
+            EchoServicePython(),
+            EchoServicePython(server=server),
+            EchoServicePython(server=server, flask_view_type="class"),
+        ]
+
+    def createButtonLabels(self, where):
+        """``[label, DOM id]`` of each send button; ``where`` names the Flask server."""
+        return [
+            ["Send to Python Service", "send-python"],
+            ["Send to Flask view function (" + where + ")", "send-flask-view"],
+            ["Send to Flask methodview (" + where + ")", "send-flask-methodview"],
+        ]
+
+    def createStatus(self, server):
+        """The widget that shows each answer."""
+        return Label()
+
+    def createInfoHTML(self):
+        return INFO_HTML
+
+    def createRows(self):
+        """The rows below the buttons."""
+        return [self.status]
 
     def onClick(self, sender):
         method = self.methods[self.method_list.getSelectedIndex()]
@@ -144,11 +168,15 @@ after newline
         #     }
         # An HTTP status of 0 (no readable response: server down, or this page's origin
         # refused by CORS) comes with errobj['code'] 0 too.
-        message = errobj["message"]
-        if code != 0 or errobj["code"] == 0:
-            self.status.setText("HTTP error " + str(code) + ": " + str(message))
-        else:
-            self.status.setText("JSONRPC Error " + str(errobj["code"]) + ": " + str(message))
+        self.status.setText(remote_error_text(code, errobj))
+
+
+def remote_error_text(code, errobj):
+    """``HTTP error CODE: MESSAGE`` or ``JSONRPC Error CODE: MESSAGE``, as the original."""
+    message = errobj["message"]
+    if code != 0 or errobj["code"] == 0:
+        return "HTTP error " + str(code) + ": " + str(message)
+    return "JSONRPC Error " + str(errobj["code"]) + ": " + str(message)
 
 
 class EchoServicePython(JSONProxy):

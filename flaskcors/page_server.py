@@ -8,9 +8,12 @@ sends CORS preflights. ``flaskcelery`` reuses all of this:
 * :func:`create_page_app` serves ``output/`` plus JSON-RPC services beside it (what the
   original's "Python Service" at ``services/EchoService.py`` was);
 * :func:`page_origins` are the origins the page is reached from (for the API's allow-list);
+* :func:`demo_argument_parser` and :func:`demo_apps` are the command line and set-up that
+  ``python -m flaskcors`` and ``python -m flaskcelery`` share;
 * :func:`serve_demo` runs the page and API apps until SIGINT or SIGTERM.
 """
 
+import argparse
 import os
 import signal
 import subprocess
@@ -157,8 +160,38 @@ def wait_for_stop_signal() -> None:
             signal.signal(sig, handler)
 
 
+def demo_argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options every demo takes: where to serve, and whether to build first."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--page-port", type=int, default=8000, help="page port (default 8000)")
+    parser.add_argument("--api-port", type=int, default=5000, help="Flask port (default 5000)")
+    parser.add_argument("--no-build", action="store_true", help="serve output/ as it is")
+    return parser
+
+
+def demo_apps(example_dir: Path, module: str, args: argparse.Namespace, create_api_app):
+    """Build the client if stale (unless ``--no-build``), then the page app and the API app
+    (``create_api_app(config)``), the API allowing the page's origins.
+
+    Raises SystemExit with the reason when there is no client to serve.
+    """
+    prog = "python -m " + example_dir.name
+    if not args.no_build:
+        try:
+            build_if_stale(example_dir, module)
+        except subprocess.CalledProcessError:
+            raise SystemExit(prog + ": the client build failed (see above)") from None
+    if not (example_dir / "output" / "js" / (module + ".js")).is_file():
+        raise SystemExit(prog + ": no built client in output/ (run ./build.sh)")
+    origins = allowed_api_origins(args.host, args.page_port)
+    api_app = create_api_app(None if origins is None else {"CORS_ALLOWED_ORIGINS": origins})
+    page_app = create_page_app(example_dir / "output", page_origins(args.host, args.page_port))
+    return page_app, api_app
+
+
 def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=5000,
-               page="index.html", extra_servers=()) -> None:
+               page="index.html", extra_servers=(), stops="both") -> None:
     """Serve ``page_app`` on ``host:page_port`` and ``api_app`` on ``host:api_port``, print
     the URL to open, and stop both (and each of ``extra_servers``, objects with ``stop()``)
     on Ctrl-C or SIGTERM."""
@@ -166,7 +199,7 @@ def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=500
                                                                              api_port)]
     for server in servers:
         server.start()
-    print(demo_banner(host, page_port, api_port, page), flush=True)
+    print(demo_banner(host, page_port, api_port, page, stops), flush=True)
     try:
         wait_for_stop_signal()
     finally:
@@ -192,11 +225,11 @@ def demo_url(host: str, page_port: int, api_port: int, page: str = "index.html")
     return url
 
 
-def demo_banner(host, page_port, api_port, page="index.html") -> str:
+def demo_banner(host, page_port, api_port, page="index.html", stops="both") -> str:
     return (
         f"Page and same-origin echo service on http://{host}:{page_port}/\n"
         f"Flask JSON-RPC server on http://{host}:{api_port}/\n"
-        f"Open {demo_url(host, page_port, api_port, page)}  (Ctrl-C stops both)"
+        f"Open {demo_url(host, page_port, api_port, page)}  (Ctrl-C stops {stops})"
     )
 
 

@@ -110,7 +110,8 @@ def test_missing_output_is_an_error_not_a_blank_page(tmp_path, monkeypatch):
     monkeypatch.setattr("flaskcors.__main__.EXAMPLE_DIR", tmp_path)
     from flaskcors.__main__ import main
 
-    assert main(["--no-build"]) == 1
+    with pytest.raises(SystemExit, match="no built client in output/"):
+        main(["--no-build"])
 
 
 def test_page_app_refuses_other_origins_and_serves_files(tmp_path):
