@@ -2,8 +2,8 @@
 # Build one example's browser client: scripts/build-client.sh EXAMPLE_DIR MODULE
 #
 # Compiles EXAMPLE_DIR/MODULE.py with Transcrypt (pyjamas/ found on the repository root) and
-# assembles EXAMPLE_DIR/output/: EXAMPLE_DIR/public/ without server code (no services/, no
-# *.py) plus the compiled JavaScript in output/js/. The new output/ is staged beside the old
+# assembles EXAMPLE_DIR/output/: pyjamas/public/ (the widgets' stylesheet), EXAMPLE_DIR/public/
+# without server code (no services/, no *.py), and the compiled JavaScript in output/js/. The new output/ is staged beside the old
 # one and swapped in with two renames, so a failed build leaves the previous output intact.
 # Rebuilding unchanged sources gives identical files.
 set -euo pipefail
@@ -40,6 +40,7 @@ rm -f "$work/js/"*.project  # compiler bookkeeping, with timestamps
 
 stage="$work/output"
 mkdir "$stage"
+cp "$repo_root/pyjamas/public/"* "$stage/"
 tar -C "$example_dir/public" --exclude=services --exclude='*.py' --exclude='*.pyc' \
     --exclude=__pycache__ -cf - . | tar -C "$stage" -xf -
 mv "$work/js" "$stage/js"

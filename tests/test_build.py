@@ -52,7 +52,7 @@ def built():
 
 def test_output_has_the_page_and_no_server_code(built):
     files = built[-1]
-    assert {"Flask_JSONRPC_CORS.html", "index.html", "Flask_JSONRPC_CORS.css",
+    assert {"Flask_JSONRPC_CORS.html", "index.html", "pyjamas.css",
             "js/Flask_JSONRPC_CORS.js", "js/org.transcrypt.__runtime__.js",
             "js/pyjamas.JSONService.js"} <= set(files)
     assert not [name for name in files if name.endswith((".py", ".pyc"))]
