@@ -39,12 +39,13 @@ def _newest_mtime(paths) -> float:
 
 
 def client_sources(example_dir: Path) -> list[Path]:
-    """What a client build reads: pyjamas/, the example's modules, its public/ (not the
+    """What a client build reads: pyjamas/ (modules and stylesheet), the example's modules, its public/ (not the
     server code under public/services/), and every module the last build compiled (e.g.
     flaskcelery's page imports flaskcors's)."""
     public = example_dir / "public"
     return [
         *(REPO_ROOT / "pyjamas").rglob("*.py"),
+        *(REPO_ROOT / "pyjamas" / "public").iterdir(),
         *example_dir.glob("*.py"),
         *(p for p in public.rglob("*") if "services" not in p.relative_to(public).parts),
         *compiled_modules(example_dir),
