@@ -39,9 +39,9 @@ def _newest_mtime(paths) -> float:
 
 
 def client_sources(example_dir: Path) -> list[Path]:
-    """What a client build reads: pyjamas/ (modules and stylesheet), the example's modules, its public/ (not the
-    server code under public/services/), and every module the last build compiled (e.g.
-    flaskcelery's page imports flaskcors's)."""
+    """What a client build reads: pyjamas/ (modules and stylesheet), the example's modules,
+    its public/ (not the server code under public/services/), and every module the last
+    build compiled (e.g. flaskcelery's page imports flaskcors's)."""
     public = example_dir / "public"
     return [
         *(REPO_ROOT / "pyjamas").rglob("*.py"),
