@@ -18,55 +18,59 @@ import sys
 import tempfile
 import time
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 
-from .report import SKIPPED, Context, Figure, machine, skipped, to_json, to_markdown
+from .report import FAILED, Context, Figure, failed, machine, to_json, to_markdown
 
-# Run in this order: flaskcors first, the browser, then Celery.
-BENCHMARKS = [
-    "jsonrpc_overhead",  # figure 1
-    "batch",  # figure 2
-    "preflight_cache",  # figure 3
-    "client_weight",  # figure 7
-    "celery_roundtrip",  # figure 4
-    "celery_throughput",  # figure 5
-    "polling_cost",  # figure 6
-]
+# name: figure number. Run in this order: flaskcors first, the browser, then Celery.
+BENCHMARKS = {
+    "jsonrpc_overhead": 1,
+    "batch": 2,
+    "preflight_cache": 3,
+    "client_weight": 7,
+    "celery_roundtrip": 4,
+    "celery_throughput": 5,
+    "polling_cost": 6,
+}
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def run_one(name: str, ctx: Context) -> list[Figure]:
-    """Import ``bench.NAME`` and run it; an exception becomes a skipped figure with the error
-    (the run goes on), so a missing dependency never hides the other figures."""
+    """Import ``bench.NAME`` and run it. A benchmark that cannot run here returns skipped
+    figures itself; an exception becomes a *failed* figure and the run goes on."""
     try:
         module = importlib.import_module(f"{__package__}.{name}")
         return module.run(ctx)
     except Exception as exc:  # reported in RESULTS.md, not hidden
         traceback.print_exc()
-        return [skipped(0, name, name, f"failed: {type(exc).__name__}: {exc}")]
+        return [failed(BENCHMARKS[name], name, f"{type(exc).__name__}: {exc}")]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny mode: prove each one works")
-    parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
+    parser.add_argument("--only", action="append", choices=list(BENCHMARKS), metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     parser.add_argument("--output", type=Path, help="where to write the Markdown results")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    names = args.only or BENCHMARKS
+    names = args.only or list(BENCHMARKS)
     output = args.output or (RESULTS if not (args.smoke or args.only) else None)
     info = machine()
     figures: list[Figure] = []
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, ExitStack() as resources:
+        shared = {}
         for name in names:
             workdir = Path(tmp) / name
             workdir.mkdir()
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             t0 = time.monotonic()
-            new = run_one(name, Context(smoke=args.smoke, workdir=workdir))
+            ctx = Context(smoke=args.smoke, workdir=workdir, resources=resources,
+                          shared_dir=Path(tmp) / "shared", _shared=shared)
+            new = run_one(name, ctx)
             print(f"bench: {name} done in {time.monotonic() - t0:.1f} s", file=sys.stderr)
             for figure in new:
                 print(f"  {figure.key}: {figure.status} value={figure.value} "
@@ -85,9 +89,7 @@ def main(argv=None) -> int:
         print(markdown)
     if args.json:
         args.json.write_text(to_json(figures, info))
-    failed = [f for f in figures if f.status == SKIPPED and f.notes
-              and f.notes[0].startswith("failed:")]
-    return 1 if failed else 0
+    return 1 if any(f.status == FAILED for f in figures) else 0
 
 
 if __name__ == "__main__":

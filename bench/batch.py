@@ -6,9 +6,10 @@ one call, in interleaved rounds. Calls/s = requests/s × calls per request.
 
 import json
 
+from . import loadgen
 from .jsonrpc_overhead import APP_SPEC, CONNECTIONS, REQUEST
 from .loadgen import Target, interleave, paired_ratio, summary
-from .report import Figure
+from .report import Figure, skipped
 from .servers import gunicorn
 
 NAME = "batch"
@@ -24,6 +25,9 @@ def batch_body(size: int) -> bytes:
 
 
 def run(ctx) -> list[Figure]:
+    title = f"Batch of {BATCH_SIZE} calls vs {BATCH_SIZE} single calls"
+    if loadgen.missing():
+        return [skipped(2, NAME, title, loadgen.missing(), f"≥ {TARGET_RATIO:g}×")]
     rounds, duration = ctx.pick((8, 2), (1, 1))
     with gunicorn(APP_SPEC, log_path=ctx.workdir / "app.log") as (url, proc):
         targets = {
@@ -49,7 +53,7 @@ def run(ctx) -> list[Figure]:
             for b, s in zip(results["batch"], results["single"], strict=True)),
     }
     return [Figure(
-        number=2, name=NAME, title=f"Batch of {BATCH_SIZE} calls vs {BATCH_SIZE} single calls",
+        number=2, name=NAME, title=title,
         value=batch_cps, unit="calls/s", baseline=single_cps,
         baseline_label="single calls, same server", ratio=r,
         ratio_label="median over rounds of batch calls/s ÷ single calls/s beside it",

@@ -18,9 +18,10 @@ import time
 
 from werkzeug.test import EnvironBuilder
 
+from . import loadgen
 from .bare_app import create_app as create_bare_app
 from .loadgen import Target, interleave, paired_ratio, summary
-from .report import Figure, median, ratio
+from .report import Figure, median, ratio, skipped
 from .servers import PAGE_ORIGIN, gunicorn
 
 NAME = "jsonrpc_overhead"
@@ -38,6 +39,9 @@ ENDPOINTS = {"view function": "/json_echo/", "method view": "/json_echo_class"}
 
 
 def run(ctx) -> list[Figure]:
+    if loadgen.missing():
+        return [skipped(1, NAME, f"JSON-RPC overhead, {name}", loadgen.missing(),
+                        f"≥ {TARGET_RATIO:.2f} of bare") for name in ENDPOINTS]
     rounds, duration = ctx.pick((12, 2), (1, 1))
     with gunicorn(APP_SPEC, log_path=ctx.workdir / "app.log") as (app_url, app_proc), \
          gunicorn(BARE_SPEC, log_path=ctx.workdir / "bare.log") as (bare_url, bare_proc):

@@ -6,6 +6,7 @@ shared machine falls on all of them alike; figures use the median round of each 
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from .servers import PAGE_ORIGIN, cpu_seconds
 
 WRK = "wrk"
 LUA_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+
+
+def missing() -> str | None:
+    """Why the load generator cannot run here, or None."""
+    if shutil.which(WRK) is None:
+        return "wrk is not installed (apt-get install -y wrk)"
+    return None
 
 
 @dataclass

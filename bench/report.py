@@ -12,9 +12,11 @@ import os
 import platform
 import statistics
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-MEASURED, SKIPPED = "measured", "skipped"
+MEASURED, SKIPPED, FAILED = "measured", "skipped", "failed"
 
 VERSIONED = ["Flask", "Werkzeug", "gunicorn", "celery", "kombu", "redis", "SQLAlchemy",
              "playwright", "Transcrypt"]
@@ -49,6 +51,11 @@ def skipped(number: int, name: str, title: str, reason: str, target: str = "") -
     """A figure that was not measured, with the reason."""
     return Figure(number, name, title, status=SKIPPED, target=target, notes=[reason],
                   command=command_for(name))
+
+
+def failed(number: int, name: str, error: str) -> Figure:
+    """A benchmark that raised: a bug to fix, reported rather than hidden."""
+    return Figure(number, name, name, status=FAILED, notes=[error], command=command_for(name))
 
 
 def command_for(name: str, smoke: bool = False) -> str:
@@ -168,10 +175,14 @@ def to_json(figures: list[Figure], info: dict) -> str:
 
 @dataclass
 class Context:
-    """What every benchmark's ``run(ctx)`` gets: the mode, and a folder for its files."""
+    """What every benchmark's ``run(ctx)`` gets: the mode, a folder for its own files, and
+    resources shared by the benchmarks of one run (e.g. a broker and its worker)."""
 
     smoke: bool
-    workdir: "os.PathLike"
+    workdir: Path
+    resources: ExitStack = field(default_factory=ExitStack)  # closed when the run ends
+    shared_dir: Path | None = None
+    _shared: dict = field(default_factory=dict)
 
     def command(self, name: str) -> str:
         return command_for(name, self.smoke)
@@ -179,3 +190,12 @@ class Context:
     def pick(self, full, smoke):
         """``smoke`` in smoke mode, else ``full``: sizes of a benchmark in one place."""
         return smoke if self.smoke else full
+
+    def shared(self, key, make):
+        """The resource ``key``: entered from the context manager ``make(folder)`` the first
+        time a benchmark of this run asks for it, kept until the run ends."""
+        if key not in self._shared:
+            folder = (self.shared_dir or self.workdir) / "-".join(map(str, key))
+            folder.mkdir(parents=True, exist_ok=True)
+            self._shared[key] = self.resources.enter_context(make(folder))
+        return self._shared[key]

@@ -124,7 +124,10 @@ class RpcClient:
         return json.loads(data)
 
     def call(self, method: str, *params, **named):
-        """One call; its result, or RuntimeError carrying the JSON-RPC error."""
+        """One call with positional or named params (JSON-RPC has no mix of both); its
+        result, or RuntimeError carrying the JSON-RPC error."""
+        if params and named:
+            raise TypeError("JSON-RPC params are either positional or named")
         reply = self.post(self.request(method, named if named else list(params)))
         if "error" in reply:
             raise RuntimeError(f"{method}: {reply['error']}")
