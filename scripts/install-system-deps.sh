@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts for real: Chromium (browser tests),
-# RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks).
+# RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks), nginx and Apache
+# (the deployment configs in docs/deploy/ are tested against both).
 # Skips what is already there; without root it says what is missing and carries on.
 set -euo pipefail
-packages=(chromium rabbitmq-server redis-server wrk)
+packages=(chromium rabbitmq-server redis-server wrk nginx apache2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -15,5 +16,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The tests start each server themselves, on free ports: keep apt from starting the system
+# services (nginx and Apache would both want port 80).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, require, running
 
 DOCS = REPO_ROOT / "docs"
 DEPLOY = DOCS / "deploy"
@@ -105,10 +105,17 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if Path("/usr/sbin/apache2").exists()
                                      else None)
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
-needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed "
-                                 "(apt-get install nginx)")
-needs_apache = pytest.mark.skipif(APACHE is None or not APACHE_MODULES.is_dir(),
-                                  reason="Apache is not installed (apt-get install apache2)")
+
+
+@pytest.fixture
+def needs_nginx():
+    require(NGINX is not None, "nginx is not installed (apt-get install nginx)")
+
+
+@pytest.fixture
+def needs_apache():
+    require(APACHE is not None and APACHE_MODULES.is_dir(),
+            "Apache is not installed (apt-get install apache2)")
 
 
 def nginx_wrapper(folder: Path, site: Path) -> Path:
@@ -163,7 +170,7 @@ Include {site}
     return conf
 
 
-@needs_nginx
+@pytest.mark.usefixtures("needs_nginx")
 def test_nginx_accepts_the_config(tmp_path):
     conf = nginx_wrapper(tmp_path, DEPLOY / "nginx-flaskexamples.conf")
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)],
@@ -172,7 +179,7 @@ def test_nginx_accepts_the_config(tmp_path):
     assert "test is successful" in result.stderr
 
 
-@needs_apache
+@pytest.mark.usefixtures("needs_apache")
 def test_apache_accepts_the_config(tmp_path):
     conf = apache_wrapper(tmp_path, DEPLOY / "apache-flaskexamples.conf")
     result = subprocess.run([APACHE, "-t", "-f", str(conf)], capture_output=True, text=True)
@@ -257,7 +264,7 @@ def check_site(base: str, origin: str, built: bool) -> None:
     assert status == 404 and b'"http_status":404' in body
 
 
-@needs_nginx
+@pytest.mark.usefixtures("needs_nginx")
 def test_nginx_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_server):
     site_port = free_port()
     origin = f"http://localhost:{site_port}"
@@ -271,7 +278,7 @@ def test_nginx_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_
                    (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
 
 
-@needs_apache
+@pytest.mark.usefixtures("needs_apache")
 def test_apache_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_server):
     site_port = free_port()
     origin = f"http://localhost:{site_port}"
