@@ -46,7 +46,7 @@ def celery_init_app(app: Flask) -> Celery:
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment, which overrides the defaults;
     ``config["CELERY"]`` is merged over the Celery settings (see :mod:`.celeryconfig`)."""
-    app = create_cors_app(flask_settings(config))
+    app = create_cors_app(flask_settings(config), import_name=__name__)
     celery_init_app(app)
     CeleryEchoView.register(app, "/json_celery_class", "json_celery_class")
     return app

@@ -15,10 +15,11 @@ from .views import json_echo
 __all__ = ["create_app", "init_rpc_app"]
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, import_name: str = __name__) -> Flask:
     """Build the app. ``config`` overrides the environment, which overrides the defaults
-    (see :mod:`.settings`)."""
-    app = Flask(__name__)
+    (see :mod:`.settings`). An app that builds on this one passes its own ``import_name``
+    (Flask's name for the app, in its log and as the Celery app's name)."""
+    app = Flask(import_name)
     init_rpc_app(app, config)
     app.register_blueprint(json_echo)
     JSONEchoView.register(app, "/json_echo_class", "json_echo_class")
