@@ -25,6 +25,17 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+# Built once: json.loads with an option builds a new decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _loads(text: str):
+    """``json.loads(text, parse_constant=_refuse_constant)``, with a decoder built once."""
+    if text.startswith("\ufeff"):  # as json.loads does
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
+
+
 class JSONRPCRequest(flask.Request):
     """A request whose body may be a JSON-RPC call."""
 
@@ -54,7 +65,7 @@ class JSONRPCRequest(flask.Request):
         except UnicodeDecodeError as exc:
             raise ParseError(data=f"body is not valid {charset}: {exc.reason}") from None
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            return _loads(text)
         except ValueError as exc:
             raise ParseError(data=str(exc)) from None
         except RecursionError:

@@ -52,9 +52,13 @@ def no_content() -> Response:
     return response
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(reply, status: int = 200) -> Response:
     """Serialise a JSON-RPC reply (compact, UTF-8)."""
-    body = json.dumps(reply, ensure_ascii=False, separators=(",", ":"))
+    body = _ENCODER.encode(reply)
     return Response(body, status=status, mimetype=JSON_MIMETYPE)
 
 
@@ -108,13 +112,12 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
 
 def _add_cors_headers(response: Response) -> Response:
     headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # one pass, not one per lookup
     for name, value in cors_policy().response_headers(request.headers.get("Origin")).items():
-        if name != "Vary":
-            headers.setdefault(name, value)
-        elif "Vary" in headers:
+        if name.lower() not in present:
+            headers.add(name, value)
+        elif name == "Vary":  # merge with the view's own Vary; other headers it set are kept
             response.vary.add(value)
-        else:  # the usual case: set it, rather than parse and re-serialise an empty header
-            headers["Vary"] = value
     return response
 
 
