@@ -60,6 +60,7 @@ def run(ctx) -> list[Figure]:
         target=f"≥ {TARGET_RATIO:g}×", met=r is not None and r >= TARGET_RATIO,
         command=ctx.command(NAME), details=details,
         notes=[f"Same server and load generator as figure 1 (gunicorn gthread 1×4, wrk -t1 "
-               f"-c{CONNECTIONS}), {rounds} interleaved rounds of {duration} s each, median "
-               "round. A batch answer carries every reply (no notifications)."],
+               f"-c{CONNECTIONS}), {rounds} interleaved rounds of {duration} s each; values are "
+               "medians over rounds, the ratio the median of per-round ratios. A batch "
+               "answer carries every reply (no notifications)."],
     )]

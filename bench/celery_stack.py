@@ -26,6 +26,18 @@ WEB_THREADS = 16  # long-polls hold a thread each
 RAW_GET_INTERVAL = 0.01  # s between result reads of raw AsyncResult.get (Celery's default: 0.5)
 
 
+def reread_schedule() -> str:
+    """How ``get_result(wait)`` re-reads the backend, from celery_views' own constants."""
+    from flaskcelery.flask_source import celery_views
+
+    first, cap = celery_views._FIRST_POLL, celery_views._MAX_POLL
+    steps, t = [], first
+    while t < cap:
+        steps.append(f"{t * 1000:g}")
+        t *= 2
+    return f"after {', '.join(steps)} ms, then every {cap * 1000:g} ms"
+
+
 class Missing(Exception):
     """What a benchmark needs is not here (a server binary, the flaskcelery package)."""
 
