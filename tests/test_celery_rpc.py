@@ -6,6 +6,7 @@ started by ``manage_celery.py celeryd``, sharing the broker and result backend.
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -69,6 +70,21 @@ def test_each_echo_method_runs_on_the_worker(client, method):
     final = poll_until_done(client, task_id)[-1]
     expected = echo_methods.function(method)("Hello Celery")
     assert result_of(final) == {"task_id": task_id, "state": "SUCCESS", "echo": expected}
+
+
+def test_tasks_published_at_once_all_complete(app, worker):
+    """Many web threads publishing together: each task runs once, and the worker lives on
+    (kombu's own filesystem transport let a worker read a half-written message and stop)."""
+    def start_one(i):
+        return start(app.test_client(), "echo", text=f"burst {i}", countdown=0.2)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        task_ids = list(pool.map(start_one, range(24)))
+    client = app.test_client()
+    for i, task_id in enumerate(task_ids):
+        reply = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 20}))
+        assert reply == {"task_id": task_id, "state": "SUCCESS", "echo": f"burst {i}"}
+    assert worker.proc.poll() is None, worker.log()
 
 
 def test_a_countdown_task_is_pending_then_succeeds(client):

@@ -21,7 +21,8 @@ environment variable        meaning                                             
 ``FLASKCELERY_INSTANCE``    folder of the embedded broker and result database       see below
 ==========================  ======================================================  ===========
 
-Embedded default (no server to install): kombu's **filesystem** transport in
+Embedded default (no server to install): kombu's **filesystem** transport (with atomic
+writes: :mod:`.embedded_transport`) in
 ``<instance>/broker/`` and a SQLite result database ``<instance>/results.sqlite``, with
 ``<instance>`` = ``<repo>/instance/flaskcelery/``. The filesystem transport was measured
 against kombu's SQLAlchemy transport on SQLite: both give round trips of tens of
@@ -38,11 +39,20 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+from kombu.transport import TRANSPORT_ALIASES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INSTANCE = REPO_ROOT / "instance" / "flaskcelery"
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
 DEFAULT_RESULT_EXPIRES = 24 * 3600
+
+# kombu's filesystem transport, made safe for concurrent publishers (see the module), under
+# a URL scheme of its own: a broker_url set elsewhere then selects its own transport.
+EMBEDDED_SCHEME = "flaskcelery-fs"
+TRANSPORT_ALIASES.setdefault(
+    EMBEDDED_SCHEME, "flaskcelery.flask_source.embedded_transport:Transport"
+)
 
 # How often a worker looks for new messages on the embedded broker (kombu's default: 1 s).
 EMBEDDED_POLLING_INTERVAL = 0.02
@@ -68,7 +78,7 @@ def amqp_url(environ=os.environ) -> str:
 def embedded_broker(instance: Path) -> tuple[str, dict]:
     """URL and transport options of the embedded broker: kombu's filesystem transport."""
     queue_folder = str(instance / "broker" / "queue")
-    return "filesystem://", {
+    return EMBEDDED_SCHEME + "://", {
         # One folder both ways: every process writes and reads the same queues.
         "data_folder_in": queue_folder,
         "data_folder_out": queue_folder,
@@ -89,7 +99,7 @@ def prepare_embedded(celery_config: dict) -> None:
     backend = str(celery_config.get("result_backend", ""))
     if backend.startswith("db+sqlite:///"):
         Path(backend.removeprefix("db+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if not str(celery_config.get("broker_url", "")).startswith("filesystem:"):
+    if not str(celery_config.get("broker_url", "")).startswith(EMBEDDED_SCHEME + ":"):
         return
     options = celery_config["broker_transport_options"]
     Path(options["data_folder_in"]).mkdir(parents=True, exist_ok=True)

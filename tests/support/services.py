@@ -234,28 +234,28 @@ def embedded_env(tmp_path_factory) -> dict:
     return clean_env(FLASKCELERY_INSTANCE=str(tmp_path_factory.mktemp("flaskcelery-instance")))
 
 
-@pytest.fixture(scope="session")
-def rabbitmq(tmp_path_factory):
-    require(RABBITMQ_SERVER.exists() and shutil.which("epmd") is not None,
-            "rabbitmq-server is not installed (apt-get install -y rabbitmq-server)")
-    server = RabbitMQ(tmp_path_factory.mktemp("rabbitmq"))
+def _serve(server_class, tmp_path_factory, installed: bool, reason: str):
+    """Start a server of ``server_class`` in a fresh folder for the session, then close it."""
+    require(installed, reason)
+    server = server_class(tmp_path_factory.mktemp(server_class.__name__.lower()))
     try:
         server.start()
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory):
+    yield from _serve(RabbitMQ, tmp_path_factory,
+                      RABBITMQ_SERVER.exists() and shutil.which("epmd") is not None,
+                      "rabbitmq-server is not installed (apt-get install -y rabbitmq-server)")
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    require(shutil.which("redis-server") is not None,
-            "redis-server is not installed (apt-get install -y redis-server)")
-    server = Redis(tmp_path_factory.mktemp("redis"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
+    yield from _serve(Redis, tmp_path_factory, shutil.which("redis-server") is not None,
+                      "redis-server is not installed (apt-get install -y redis-server)")
 
 
 @pytest.fixture(scope="session")
