@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo demo-cors test lint docs bench system-deps clean
 
-$(STAMP): requirements.txt requirements-dev.txt scripts/setup-venv.sh
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
 	touch $(STAMP)
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Build every example's browser client (each into its own output/).
+# Build both examples' browser clients, each into its own output/ (uses .venv if there is one).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash flaskcors/build.sh
-if [ -f flaskcelery/build.sh ]; then
-    bash flaskcelery/build.sh
+if [ -d .venv/bin ]; then
+    PATH="$PWD/.venv/bin:$PATH"
 fi
+bash flaskcors/build.sh
+bash flaskcelery/build.sh

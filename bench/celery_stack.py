@@ -27,10 +27,10 @@ RAW_GET_INTERVAL = 0.01  # s between result reads of raw AsyncResult.get (Celery
 
 
 def reread_schedule() -> str:
-    """How ``get_result(wait)`` re-reads the backend, from celery_views' own constants."""
-    from flaskcelery.flask_source import celery_views
+    """How ``get_result(wait)`` re-reads the backend, from celery_rpc's own constants."""
+    from flask_pyjamas import celery_rpc
 
-    first, cap = celery_views._FIRST_POLL, celery_views._MAX_POLL
+    first, cap = celery_rpc.FIRST_READ_DELAY, celery_rpc.MAX_READ_INTERVAL
     steps, t = [], first
     while t < cap:
         steps.append(f"{t * 1000:g}")

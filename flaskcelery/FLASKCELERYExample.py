@@ -4,9 +4,10 @@ the work to, and watch a timer poll for the worker's answer.
 The Pyjamas original (``examples/flaskexamples/flaskcelery``) kept the flaskcors page and
 added one button, "Send to a Celery worker via a Flask methodview": the server answers at once
 with a task id, and the status line, a :class:`LabelTimer`, asks ``get_result`` every second
-until the worker's echo is there. This page reuses the flaskcors page (its click and error
-handling, its echo proxies, ``?server=``) by subclassing it, and adds a heavy task (counting
-primes) whose progress the same polling shows in a progress bar.
+until the worker's echo is there. This page builds on the page skeleton both examples share
+(:class:`flask_pyjamas.client.echo_page.JSONRPCExample`: the layout, the clicks, the error
+texts, ``?server=``), and adds a heavy task (counting primes) whose progress the same polling
+shows in a progress bar.
 
 Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5000``) and
 ``?poll=MS`` (the polling period, default 1000 ms). Compiled by ``./build.sh``.
@@ -14,7 +15,7 @@ Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5
 
 # __pragma__ ('kwargs')
 
-from flaskcors.Flask_JSONRPC_CORS import (
+from flask_pyjamas.client.echo_page import (
     INFO_HTML,
     METHODS,
     JSONRPCExample,
@@ -137,9 +138,10 @@ class ProgressBar(Widget):
 
 
 class FLASKCELERYExample(JSONRPCExample):
-    """The flaskcors page plus the Celery buttons; clicks and errors are handled as there."""
+    """The flaskcors buttons plus the Celery ones; clicks and errors are handled as there."""
 
     def createServices(self, server):
+        """The three echo services, then the Celery view."""
         services = JSONRPCExample.createServices(self, server)
         services.append(CeleryService(server))
         return services

@@ -9,51 +9,20 @@ Builds the client if ``output/`` is stale, then runs
   embedded one unless the environment names another (see ``flask_source/celeryconfig.py``),
 
 prints the URL to open, and stops all three on Ctrl-C or SIGTERM, the worker's own child
-processes included. The serving is flaskcors's (:mod:`flaskcors.page_server`).
+processes included.
 """
 
-import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
-from flaskcelery.flask_source.FlaskEchoApp import create_app
-from flaskcors.page_server import demo_apps, demo_argument_parser, serve_demo
+from flask_pyjamas.demo import WorkerProcess, demo_apps, demo_argument_parser, serve_demo
+
+from .flask_source.FlaskEchoApp import create_app
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
-MODULE = "FLASKCELERYExample"
+PAGE = EXAMPLE_DIR / "FLASKCELERYExample.py"
 MANAGE_CELERY = EXAMPLE_DIR / "flask_source" / "manage_celery.py"
-
-
-class WorkerProcess:
-    """A ``manage_celery.py celeryd`` child in its own process group, so that :meth:`stop`
-    reaches the worker's pool processes too and Ctrl-C in the terminal reaches only us."""
-
-    def __init__(self, worker_args):
-        self.args = [sys.executable, str(MANAGE_CELERY), "celeryd", *worker_args]
-        self.proc = None
-
-    def start(self) -> "WorkerProcess":
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, start_new_session=True)
-        return self
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """Warm shutdown: SIGTERM to the worker, which finishes its running tasks and stops
-        its pool processes (on the embedded broker this takes several seconds); then
-        SIGKILL whatever of its process group is left after ``timeout`` seconds."""
-        if self.proc is None or self.proc.returncode is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            print("flaskcelery: the worker did not stop in time; killing it", file=sys.stderr)
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # pool processes left behind, if any
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
 
 
 def parse_args(argv=None):
@@ -66,16 +35,17 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    page_app, api_app = demo_apps(EXAMPLE_DIR, MODULE, args, create_app)
-    worker = WorkerProcess([f"--loglevel={args.loglevel}", f"--concurrency={args.concurrency}",
-                            "--hostname=flaskcelery-demo@%h"])
+    page_app, api_app = demo_apps(PAGE, args, create_app)
+    worker = WorkerProcess(MANAGE_CELERY, [f"--loglevel={args.loglevel}",
+                                           f"--concurrency={args.concurrency}",
+                                           "--hostname=flaskcelery-demo@%h"])
     # Until serve_demo waits for it, SIGTERM unwinds like Ctrl-C, so the worker is stopped.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     print(f"Celery worker: {' '.join(worker.args)}", flush=True)
     worker.start()
     try:
         serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
-                   page=MODULE + ".html", extra_servers=[worker], stops="all three")
+                   page=PAGE.stem + ".html", extra_servers=[worker], stops="all three")
     except KeyboardInterrupt:
         return 130
     finally:

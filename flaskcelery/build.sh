@@ -1,3 +1,5 @@
 #!/usr/bin/env bash
 # Compile FLASKCELERYExample.py into output/ (html, css, js): copy output/ to any web server.
-exec "$(dirname "$0")/../scripts/build-client.sh" "$(dirname "$0")" FLASKCELERYExample
+# pyjsbuild is the flask_pyjamas library's build command (make setup installs it in .venv).
+set -euo pipefail
+exec pyjsbuild "$(dirname "$0")/FLASKCELERYExample.py" "$@"

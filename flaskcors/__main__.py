@@ -7,18 +7,18 @@ service on 127.0.0.1:8000, the Flask app on 127.0.0.1:5000, and stops both on Ct
 import sys
 from pathlib import Path
 
-from flaskcors.page_server import demo_apps, demo_argument_parser, serve_demo
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
+from flask_pyjamas.demo import demo_apps, demo_argument_parser, serve_demo
 
-EXAMPLE_DIR = Path(__file__).resolve().parent
-MODULE = "Flask_JSONRPC_CORS"
+from .public.services.flask_example.FlaskEchoApp import create_app
+
+PAGE = Path(__file__).resolve().parent / "Flask_JSONRPC_CORS.py"
 
 
 def main(argv=None) -> int:
     args = demo_argument_parser("python -m flaskcors", __doc__.split("\n")[0]).parse_args(argv)
-    page_app, api_app = demo_apps(EXAMPLE_DIR, MODULE, args, create_app)
+    page_app, api_app = demo_apps(PAGE, args, create_app)
     serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
-               page=MODULE + ".html")
+               page=PAGE.stem + ".html")
     return 0
 
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned packages (requirements-dev.txt: runtime, tests, docs).
+# Creates .venv with the pinned packages (requirements-dev.txt: runtime, tests, docs), and
+# installs this repository into it (editable: flask_pyjamas, pyjamas, both examples, and the
+# pyjsbuild command), so every command works from any directory.
 # On Debian, `python3 -m venv` needs the python3-venv package: installed here when root.
 set -euo pipefail
 python=${PYTHON:-python3}
@@ -17,3 +19,4 @@ if ! "$python" -m venv "$venv" 2>/dev/null; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

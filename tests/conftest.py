@@ -4,10 +4,10 @@ tests/support/ and are loaded as plugins."""
 import json
 
 import pytest
+from flask_pyjamas.jsonrpc import MethodRegistry
 
 from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
-from flaskcors.public.services.flask_example.jsonrpc import MethodRegistry
-from flaskcors.public.services.flask_example.method_views import JSONRPCView
+from flask_pyjamas.views import JSONRPCView
 
 pytest_plugins = [
     "tests.support.processes",

@@ -1,17 +1,16 @@
-"""``./build.sh`` and ``scripts/build-client.sh``: what output/ holds, loud failures,
-identical rebuilds, and the weight of the compiled page."""
+"""``./build.sh`` and ``pyjsbuild`` (the library's build command): what output/ holds, loud
+failures, identical rebuilds, preloaded modules, and the weight of the compiled page."""
 
 import gzip
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import PYTHON, REPO_ROOT
 
-BUILD_CLIENT = REPO_ROOT / "scripts" / "build-client.sh"
+PYJSBUILD = Path(PYTHON).parent / "pyjsbuild"
 FLASKCORS = REPO_ROOT / "flaskcors"
 MAX_GZIPPED_JS = 30 * 1024
 IMPORT = re.compile(r"""^import .*? from '\./([^']+)';$""", re.MULTILINE)
@@ -23,7 +22,8 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def build(example_dir, module):
-    return subprocess.run(["bash", str(BUILD_CLIENT), str(example_dir), module],
+    """``pyjsbuild EXAMPLE_DIR/MODULE.py``, as each example's build.sh runs it."""
+    return subprocess.run([str(PYJSBUILD), str(Path(example_dir) / f"{module}.py")],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -60,6 +60,15 @@ def test_output_has_the_page_and_no_server_code(built):
     assert not [name for name in files if name.endswith(".project")]
     html = files["Flask_JSONRPC_CORS.html"].decode()
     assert '<script type="module" src="js/Flask_JSONRPC_CORS.js">' in html
+
+
+def test_the_page_preloads_every_module_it_imports(built):
+    """One request chain: the HTML names every module, so none waits for its importer."""
+    html = built[-1]["Flask_JSONRPC_CORS.html"].decode()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="js/([^"]+)">', html))
+    js_dir = FLASKCORS / "output" / "js"
+    assert preloaded == loaded_js(js_dir, "Flask_JSONRPC_CORS") - {"Flask_JSONRPC_CORS.js"}
+    assert html.index("modulepreload") < html.index('<script type="module"')
 
 
 def test_cpython_only_code_is_not_compiled(built):
@@ -126,19 +135,14 @@ def test_missing_module_is_a_usage_error(tmp_path):
     example = make_example(tmp_path, "x = 1\n")
     result = build(example, "Nope")
     assert result.returncode != 0
-    assert "no module" in result.stderr
+    assert "no page module" in result.stderr
     assert not (example / "output").exists()
 
 
-def test_flaskcors_build_sh_wraps_build_client(tmp_path):
-    copy = tmp_path / "flaskcors"
-    shutil.copytree(FLASKCORS, copy, ignore=shutil.ignore_patterns("output", "__pycache__"))
-    scripts = tmp_path / "scripts"
-    shutil.copytree(REPO_ROOT / "scripts", scripts)
-    (tmp_path / "pyjamas").symlink_to(REPO_ROOT / "pyjamas")
-    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
-    result = subprocess.run(["bash", str(copy / "build.sh")], capture_output=True, text=True,
-                            timeout=120)
+def test_output_option_builds_elsewhere(tmp_path):
+    example = make_example(tmp_path, "x = 1\n")
+    result = subprocess.run([str(PYJSBUILD), str(example / "App.py"), "-o",
+                             str(tmp_path / "site")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert (copy / "output" / "js" / "Flask_JSONRPC_CORS.js").is_file()
-    assert not (copy / "output" / "services").exists()
+    assert (tmp_path / "site" / "js" / "App.js").is_file()
+    assert not (example / "output").exists()

@@ -9,10 +9,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from flask_pyjamas.echo_methods import echo_methods
 
-from flaskcelery.flask_source.celery_tasks import record_sent
+from flask_pyjamas.celery_tasks import record_sent
 from flaskcelery.flask_source.FlaskEchoApp import create_app
-from flaskcors.public.services.flask_example.echo_methods import echo_methods
 from tests.support.services import app_config, celery_worker_process, rpc
 
 PRIMES_BELOW_2E8 = 11_078_937

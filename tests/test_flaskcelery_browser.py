@@ -9,15 +9,14 @@ several polls.
 import re
 
 import pytest
-
-from flaskcelery.__main__ import EXAMPLE_DIR, MODULE
-from flaskcors.page_server import build_if_stale
+from flask_pyjamas.build import build_if_stale
+from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo, wait_for_status
 from tests.support.services import clean_env
 
 pytestmark = pytest.mark.browser
 
-PAGE = MODULE + ".html"
+PAGE = PAGE_MODULE.stem + ".html"
 POLL_MILLIS = 200
 TEXT = "Hello Celery"
 TASK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -35,7 +34,7 @@ RECORD_TEXTS = """() => {
 
 @pytest.fixture(scope="module")
 def celery_demo(tmp_path_factory):
-    build_if_stale(EXAMPLE_DIR, MODULE)
+    build_if_stale(PAGE_MODULE)
     env = clean_env(FLASKCELERY_INSTANCE=str(tmp_path_factory.mktemp("instance")),
                     ECHO_COUNTDOWN="1")
     log_path = tmp_path_factory.mktemp("demo") / "demo.log"

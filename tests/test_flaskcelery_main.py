@@ -10,13 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from flaskcelery.__main__ import EXAMPLE_DIR, MODULE
-from flaskcors.page_server import build_if_stale
+from flask_pyjamas.build import build_if_stale
+from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo
 from tests.support.services import clean_env
 
-PAGE = MODULE + ".html"
+PAGE = PAGE_MODULE.stem + ".html"
 
 
 def demo_env(instance: Path) -> dict:
@@ -25,7 +24,7 @@ def demo_env(instance: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def built():
-    build_if_stale(EXAMPLE_DIR, MODULE)
+    build_if_stale(PAGE_MODULE)
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +98,8 @@ def test_serves_the_built_page_and_prints_its_url(demo):
     status, index = get(f"http://127.0.0.1:{demo.page_port}/")
     assert status == 200 and PAGE in index
     status, html = get(f"http://127.0.0.1:{demo.page_port}/{PAGE}")
-    assert status == 200 and f'src="js/{MODULE}.js"' in html
-    status, script = get(f"http://127.0.0.1:{demo.page_port}/js/{MODULE}.js")
+    assert status == 200 and f'src="js/{PAGE_MODULE.stem}.js"' in html
+    status, script = get(f"http://127.0.0.1:{demo.page_port}/js/{PAGE_MODULE.stem}.js")
     assert status == 200 and "LabelTimer" in script
     url = f"http://localhost:{demo.page_port}/{PAGE}?server=http://localhost:{demo.api_port}"
     assert "Open " + url in demo.log()

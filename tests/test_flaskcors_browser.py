@@ -2,8 +2,8 @@
 http://localhost:Q (another origin), both served by ``python -m flaskcors``."""
 
 import pytest
+from flask_pyjamas.build import build_if_stale
 
-from flaskcors.page_server import build_if_stale
 from tests.support.browser import run_demo, wait_for_status
 from tests.support.processes import REPO_ROOT
 
@@ -29,7 +29,7 @@ METHODS = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    build_if_stale(REPO_ROOT / "flaskcors", "Flask_JSONRPC_CORS")
+    build_if_stale(REPO_ROOT / "flaskcors" / "Flask_JSONRPC_CORS.py")
     with run_demo("flaskcors", log_path=tmp_path_factory.mktemp("demo") / "demo.log") as demo:
         yield demo
 

@@ -1,4 +1,4 @@
-"""``python -m flaskcors`` as a user runs it, and the serving helpers flaskcelery reuses."""
+"""``python -m flaskcors`` as a user runs it, and the library's demo and build helpers."""
 
 import json
 import os
@@ -10,18 +10,15 @@ import urllib.request
 
 import pytest
 
-from flaskcors import page_server
-from flaskcors.page_server import (
-    build_if_stale,
-    create_page_app,
-    demo_url,
-    is_stale,
-    page_origins,
-)
+from flask_pyjamas import build as page_build
+from flask_pyjamas.build import BuildError, build_if_stale, is_stale
+from flask_pyjamas.demo import demo_url
+from flask_pyjamas.page_server import create_page_app, page_origins
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, wait_for_port
 
 EXAMPLE_DIR = REPO_ROOT / "flaskcors"
 MODULE = "Flask_JSONRPC_CORS"
+PAGE = EXAMPLE_DIR / (MODULE + ".py")
 
 
 def rpc(url, method, params, origin):
@@ -42,7 +39,7 @@ def get(url):
 
 @pytest.fixture(scope="module")
 def built():
-    build_if_stale(EXAMPLE_DIR, MODULE)
+    build_if_stale(PAGE)
 
 
 def start(tmp_path, *args, env=None):
@@ -107,7 +104,8 @@ def test_the_environment_sets_the_api_allow_list(built, tmp_path):
 
 
 def test_missing_output_is_an_error_not_a_blank_page(tmp_path, monkeypatch):
-    monkeypatch.setattr("flaskcors.__main__.EXAMPLE_DIR", tmp_path)
+    (tmp_path / "public").mkdir()
+    monkeypatch.setattr("flaskcors.__main__.PAGE", tmp_path / "App.py")
     from flaskcors.__main__ import main
 
     with pytest.raises(SystemExit, match="no built client in output/"):
@@ -142,59 +140,62 @@ def test_page_origins_and_demo_url():
 
 
 def make_example(tmp_path):
+    """A page module ``ex/App.py`` with its ``public/``; returns the module's path."""
     example = tmp_path / "ex"
     (example / "public" / "services").mkdir(parents=True)
     (example / "public" / "App.html").write_text("<html></html>")
     (example / "App.py").write_text("x = 1\n")
-    return example
+    return example / "App.py"
 
 
 def test_build_if_stale_builds_only_when_a_source_is_newer(tmp_path):
-    example = make_example(tmp_path)
-    assert is_stale(example, "App")
-    assert build_if_stale(example, "App") is True
+    page = make_example(tmp_path)
+    example = page.parent
+    assert is_stale(page)
+    assert build_if_stale(page) is True
     built_js = example / "output" / "js" / "App.js"
-    assert not is_stale(example, "App")
-    assert build_if_stale(example, "App") is False
+    assert not is_stale(page)
+    assert build_if_stale(page) is False
     later = built_js.stat().st_mtime + 5
     server_code = example / "public" / "services" / "server.py"
     server_code.write_text("y = 2\n")
     os.utime(server_code, (later, later))
-    assert not is_stale(example, "App")  # server code is not a client source
-    for source in (example / "App.py", example / "public" / "App.html"):
+    assert not is_stale(page)  # server code is not a client source
+    for source in (page, example / "public" / "App.html"):
         os.utime(source, (later, later))
-        assert is_stale(example, "App")
-        assert build_if_stale(example, "App") is True
+        assert is_stale(page)
+        assert build_if_stale(page) is True
         later = built_js.stat().st_mtime + 5
 
 
 def test_build_failure_raises(tmp_path):
-    example = make_example(tmp_path)
-    (example / "App.py").write_text("def broken(:\n")
-    with pytest.raises(subprocess.CalledProcessError):
-        build_if_stale(example, "App")
+    page = make_example(tmp_path)
+    page.write_text("def broken(:\n")
+    with pytest.raises(BuildError, match="Transcrypt failed"):
+        build_if_stale(page)
 
 
 def test_client_sources_are_pyjamas_the_modules_and_public_without_services(tmp_path):
-    sources = page_server.client_sources(make_example(tmp_path))
+    sources = page_build.client_sources(make_example(tmp_path))
     assert REPO_ROOT / "pyjamas" / "JSONService.py" in sources
     assert not [s for s in sources if re.search(r"/services(/|$)", str(s))]
 
 
 def test_modules_a_build_compiled_are_sources_too(tmp_path):
-    example = make_example(tmp_path)
-    (example / "App.py").write_text("from flaskcors.Flask_JSONRPC_CORS import server_name\n"
-                                    "from helpers.text import shout\n")
+    page = make_example(tmp_path)
+    example = page.parent
+    page.write_text("from flask_pyjamas.client.echo_page import server_name\n"
+                    "from helpers.text import shout\n")
     (example / "helpers").mkdir()
     (example / "helpers" / "text.py").write_text("def shout(t):\n    return t.upper()\n")
-    build_if_stale(example, "App")
-    modules = set(page_server.compiled_modules(example))
-    assert {example / "App.py", example / "helpers" / "text.py",
-            REPO_ROOT / "flaskcors" / "Flask_JSONRPC_CORS.py",
+    build_if_stale(page)
+    modules = set(page_build.compiled_modules(page))
+    assert {page, example / "helpers" / "text.py",
+            REPO_ROOT / "flask_pyjamas" / "client" / "echo_page.py",
             REPO_ROOT / "pyjamas" / "JSONService.py"} <= modules
     later = (example / "output" / "js" / "App.js").stat().st_mtime + 5
     os.utime(example / "helpers" / "text.py", (later, later))
-    assert is_stale(example, "App")
+    assert is_stale(page)
 
 
 def test_help_runs():

@@ -1,9 +1,8 @@
 """The JSON-RPC 2.0 core, framework-free: the specification's own examples, then our rules."""
 
 import pytest
-
-from flaskcors.public.services.flask_example.echo_methods import echo_methods
-from flaskcors.public.services.flask_example.jsonrpc import (
+from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.jsonrpc import (
     InvalidParams,
     MethodNotFound,
     MethodRegistry,

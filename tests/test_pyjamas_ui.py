@@ -3,7 +3,7 @@ there against the real server (the widgets keep their state in stand-in elements
 
 import pytest
 
-from flaskcors import Flask_JSONRPC_CORS as cors_page
+from flask_pyjamas.client import echo_page as cors_page
 from pyjamas import DOM, Window, _python
 from pyjamas.ui.Button import Button
 from pyjamas.ui.HorizontalPanel import HorizontalPanel

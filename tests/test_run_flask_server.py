@@ -21,15 +21,16 @@ def post(url, payload, origin="http://localhost:8000"):
 def test_requests_module_does_not_shadow_the_requests_distribution():
     """Started as a script, the server's folder (which holds requests.py) is sys.path[0]."""
     probe = (
-        "import runpy, sys; sys.argv = ['run_flask_server.py', '--help'];"
-        "runpy.run_path('run_flask_server.py', run_name='not_main');"
+        "import runpy, sys; sys.argv = ['run_flask_server.py', '--help'];\n"
+        "try: runpy.run_path('run_flask_server.py', run_name='__main__')\n"
+        "except SystemExit: pass\n"
         "import requests; print(requests.__file__);"
-        "from flaskcors.public.services.flask_example import requests as ours;"
+        "ours = sys.modules['flaskcors.public.services.flask_example.requests'];"
         "print(ours.JSONRPCRequest.__name__)"
     )
     result = subprocess.run([PYTHON, "-c", probe], cwd=SERVER_DIR, capture_output=True,
                             text=True, check=True)
-    their_file, ours = result.stdout.split()
+    their_file, ours = result.stdout.split()[-2:]
     assert "site-packages" in their_file and "flask_example" not in their_file
     assert ours == "JSONRPCRequest"
 

@@ -1,53 +1,41 @@
-"""The flaskcelery server: ``create_app()`` is the flaskcors app plus Celery.
+"""The flaskcelery server: ``create_app()`` builds the Flask app with Celery.
 
-Routes: flaskcors's ``/json_echo/`` and ``/json_echo_class``, and ``/json_celery_class``
-(:class:`.CeleryEchoView`), whose methods run on Celery workers.
+Routes: ``/json_echo/`` (:mod:`.views`) and ``/json_echo_class`` (:mod:`.method_views`)
+answer at once, as in flaskcors; ``/json_celery_class`` (:mod:`.celery_views`) hands the
+work to Celery workers.
 
 Celery is set up as in Flask's guide "Background Tasks with Celery": its settings are
-``app.config["CELERY"]`` (:mod:`.celeryconfig`), tasks run inside the Flask app context, and
-the Celery app is ``app.extensions["celery"]``. A worker finds it through this module too::
+``app.config["CELERY"]`` (:mod:`.celeryconfig`), tasks (:mod:`.celery_tasks`) run inside the
+Flask app context, and the Celery app is ``app.extensions["celery"]``. A worker finds it
+through this module too, from any directory::
 
     celery -A flaskcelery.flask_source.FlaskEchoApp:celery_app worker --loglevel=INFO
 
 (``celery_app`` is built on first access, from the environment.)
 """
 
-from celery import Celery, Task
 from flask import Flask
 
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app as create_cors_app
+from flask_pyjamas.celery_app import celery_init_app
+from flask_pyjamas.rpc_http import init_rpc_app
 
-from . import celery_tasks  # noqa: F401  (registers the shared tasks)
-from .celery_tasks import stop_if_cancelled
+from . import celery_tasks  # noqa: F401  (registers the tasks)
 from .celery_views import CeleryEchoView
-from .celeryconfig import flask_settings, prepare_embedded
-
-__all__ = ["create_app", "celery_init_app"]
-
-
-def celery_init_app(app: Flask) -> Celery:
-    """Create the Celery app of ``app`` from ``app.config["CELERY"]``; tasks run in its context."""
-
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                # A task cancelled while no worker held it is dropped when one receives it.
-                stop_if_cancelled(self)
-                return self.run(*args, **kwargs)
-
-    prepare_embedded(app.config["CELERY"])
-    celery_app = Celery(app.name, task_cls=FlaskTask)
-    celery_app.config_from_object(app.config["CELERY"])
-    celery_app.set_default()
-    app.extensions["celery"] = celery_app
-    return celery_app
+from .celeryconfig import celery_config
+from .method_views import JSONEchoView
+from .requests import JSONRPCRequest
+from .views import json_echo
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment, which overrides the defaults;
     ``config["CELERY"]`` is merged over the Celery settings (see :mod:`.celeryconfig`)."""
-    app = create_cors_app(flask_settings(config), import_name=__name__)
+    app = Flask(__name__)
+    init_rpc_app(app, config, request_class=JSONRPCRequest)
+    app.config.update(celery_config(app))
     celery_init_app(app)
+    app.register_blueprint(json_echo)
+    JSONEchoView.register(app, "/json_echo_class", "json_echo_class")
     CeleryEchoView.register(app, "/json_celery_class", "json_celery_class")
     return app
 

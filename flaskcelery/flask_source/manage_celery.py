@@ -11,18 +11,17 @@ Every command uses the settings of :mod:`.celeryconfig` (environment first). Ser
 127.0.0.1 unless told otherwise; debug is off unless asked.
 """
 
+if __name__ == "__main__" and not __package__:
+    # run as a script: run this file as a module of its package (see flask_pyjamas.scripts)
+    from flask_pyjamas.scripts import run_as_package_module
+
+    run_as_package_module(__file__)
+
 import sys
-from pathlib import Path
 
-# Run as a script, this folder is sys.path[0]: drop it (its modules are imported through the
-# package), and put the repository root first, so `flaskcelery` and `flaskcors` import.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parents[1]))
+import click
 
-import click  # noqa: E402
-
-from flaskcelery.flask_source.FlaskEchoApp import create_app  # noqa: E402
+from .FlaskEchoApp import create_app
 
 # Options after the command name go to Celery unparsed (its own --help included).
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pytest
 
-from flaskcelery.flask_source.celeryconfig import celery_settings
+from flask_pyjamas.settings import celery_settings
 
 from .processes import PYTHON, REPO_ROOT, free_port, require, stop_process, wait_for_port
 
@@ -65,13 +65,14 @@ _worker_numbers = itertools.count(1)
 
 
 def clean_env(**settings: str) -> dict:
-    """``settings`` over blanked Celery variables (blank counts as unset in celeryconfig)."""
+    """``settings`` over blanked Celery variables (blank counts as unset in flask_pyjamas.settings)."""
     return {**dict.fromkeys(CELERY_ENV_NAMES, ""), **settings}
 
 
 def app_config(env: dict, **config) -> dict:
     """``create_app`` config for the test process, with the Celery settings of ``env``."""
-    return {**config, "CELERY": celery_settings({**os.environ, **env})}
+    # instance_path only matters when env names no instance folder and no broker
+    return {**config, "CELERY": celery_settings(REPO_ROOT / "instance", {**os.environ, **env})}
 
 
 def rpc(client, method: str, params, path: str = "/json_celery_class") -> dict:

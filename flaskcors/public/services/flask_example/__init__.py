@@ -1,6 +1,4 @@
-"""The Flask JSON-RPC server of the flaskcors example.
-
-The JSON-RPC protocol (:mod:`.jsonrpc`), the CORS policy (:mod:`.cors`) and their Flask glue
-(:mod:`.rpc_http`) are written once here and used by the view function (:mod:`.views`), the
-class-based views (:mod:`.method_views`) and the Celery example's views.
-"""
+"""The flaskcors server, in the seed's files: :mod:`.FlaskEchoApp` (``create_app``),
+:mod:`.views` (a view function), :mod:`.method_views` (a class-based view), :mod:`.requests`
+(the request class) and :mod:`.run_flask_server` (the command). The JSON-RPC and CORS logic
+they use is the :mod:`flask_pyjamas` library's."""

@@ -1,34 +1,14 @@
-"""Class-based JSON-RPC views: ``JSONRPCView`` answers OPTIONS and POST for its ``rpc_methods``."""
+"""The echo service as a class-based view: ``JSONEchoView`` at ``/json_echo_class``.
 
-from flask import Flask
-from flask.views import MethodView
+:class:`flask_pyjamas.views.JSONRPCView` is a ``MethodView`` whose ``options()`` answers the
+CORS preflight and whose ``post()`` runs the call on ``rpc_methods``.
+"""
 
-from .echo_methods import echo_methods
-from .jsonrpc import MethodRegistry
-from .rpc_http import preflight_response, rpc_post_response
-
-
-class JSONRPCView(MethodView):
-    """Subclass it and set ``rpc_methods`` to the registry the endpoint exposes."""
-
-    rpc_methods = MethodRegistry()
-
-    def options(self):
-        return preflight_response()
-
-    def post(self):
-        return rpc_post_response(self.rpc_methods)
-
-    @classmethod
-    def register(cls, app: Flask, path: str, endpoint: str) -> None:
-        """Route ``path`` and ``path/`` to the view, with no redirect between them (a browser
-        refuses to follow a redirected preflight)."""
-        view = cls.as_view(endpoint)
-        app.add_url_rule(path, view_func=view)
-        app.add_url_rule(path + "/", view_func=view, endpoint=endpoint + "_slash")
+from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.views import JSONRPCView
 
 
 class JSONEchoView(JSONRPCView):
-    """The echo service as a method view, at ``/json_echo_class``."""
+    """``echo``, ``reverse``, ``uppercase`` and ``lowercase``, each taking one string."""
 
     rpc_methods = echo_methods

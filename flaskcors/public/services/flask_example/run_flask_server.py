@@ -4,17 +4,15 @@ Binds 127.0.0.1:5000 with debug off unless asked. Each request is logged, so the
 ``OPTIONS`` preflight can be seen before its ``POST``.
 """
 
+if __name__ == "__main__" and not __package__:
+    # run as a script: run this file as a module of its package (see flask_pyjamas.scripts)
+    from flask_pyjamas.scripts import run_as_package_module
+
+    run_as_package_module(__file__)
+
 import argparse
-import sys
-from pathlib import Path
 
-# Run as a script, this folder is sys.path[0]: drop it, or requests.py here would shadow the
-# `requests` distribution for everything this process imports. Import through the package.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parents[3]))
-
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app  # noqa: E402
+from .FlaskEchoApp import create_app
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -6,8 +6,8 @@ and the view answers both itself, the browser's ``OPTIONS`` preflight and then t
 
 from flask import Blueprint, request
 
-from .echo_methods import echo_methods
-from .rpc_http import preflight_response, rpc_post_response
+from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.rpc_http import preflight_response, rpc_post_response
 
 json_echo = Blueprint("json_echo", __name__, url_prefix="/json_echo")
 
@@ -18,5 +18,5 @@ json_echo = Blueprint("json_echo", __name__, url_prefix="/json_echo")
                  provide_automatic_options=False)
 def echo_view():
     if request.method == "OPTIONS":
-        return preflight_response()
-    return rpc_post_response(echo_methods)
+        return preflight_response()  # CORS: may this origin POST here?
+    return rpc_post_response(echo_methods)  # the call itself

@@ -12,7 +12,14 @@ ALLOWED_METHODS = "POST, OPTIONS"
 
 @dataclass(frozen=True)
 class CorsPolicy:
-    """An explicit allow-list of origins; ``*`` in it allows any origin (never with credentials)."""
+    """An explicit allow-list of origins; ``*`` in it allows any origin (never with credentials).
+
+    >>> policy = CorsPolicy(frozenset({"http://localhost:8000"}))
+    >>> policy.response_headers("http://localhost:8000")
+    {'Vary': 'Origin', 'Access-Control-Allow-Origin': 'http://localhost:8000'}
+    >>> policy.response_headers("http://evil.example")
+    {'Vary': 'Origin'}
+    """
 
     allowed_origins: frozenset[str]
     allow_headers: tuple[str, ...] = ("Content-Type",)

@@ -1,6 +1,7 @@
 """JSON-RPC over HTTP for Flask: the preflight, the POST, and the transport faults between them.
 
-Every view (the view function, the class views, the Celery view) answers through
+Every view (the examples' view functions and class views, the page server's services)
+answers through
 :func:`preflight_response` and :func:`rpc_post_response`; :func:`init_rpc_app` installs the
 pieces every response needs (CORS headers, JSON-RPC bodies for HTTP errors).
 """
@@ -20,7 +21,7 @@ from .jsonrpc import (
     dispatch,
     error_reply,
 )
-from .requests import JSONRPCRequest
+from .request import JSONRPCRequest
 from .settings import rpc_settings
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,12 @@ JSON_MIMETYPE = "application/json"
 _EXTENSION = "jsonrpc_cors"
 
 
-def init_rpc_app(app: Flask, config: dict | None = None) -> Flask:
-    """Make ``app`` a JSON-RPC server: request class, settings, CORS on every response, and
-    JSON-RPC error bodies (never HTML, never a traceback) for every HTTP error."""
-    app.request_class = JSONRPCRequest
+def init_rpc_app(app: Flask, config: dict | None = None,
+                 request_class: type[JSONRPCRequest] = JSONRPCRequest) -> Flask:
+    """Make ``app`` a JSON-RPC server: request class, settings (``config`` over the
+    environment over the defaults), CORS on every response, and JSON-RPC error bodies (never
+    HTML, never a traceback) for every HTTP error."""
+    app.request_class = request_class
     app.config.update(rpc_settings(config))
     app.extensions[_EXTENSION] = CorsPolicy.from_config(app.config)
     app.after_request(_add_cors_headers)

@@ -6,11 +6,10 @@ of the page's gzipped JavaScript. Keeping only the names a module mentions chang
 else (the runtime module is still loaded once). The first line, ``// Transcrypt'ed from
 Python, <date>``, is dropped so that rebuilding unchanged sources gives identical files.
 
-Usage: ``python trim_imports.py DIR`` rewrites the ``*.js`` files in DIR in place.
+:func:`trim_directory` rewrites the ``*.js`` files of a folder in place (``pyjsbuild`` does).
 """
 
 import re
-import sys
 from pathlib import Path
 
 TIMESTAMP = re.compile(r"^// Transcrypt'ed from Python, .*\n")
@@ -36,13 +35,9 @@ def _mentions(code: str, name: str) -> bool:
     return re.search(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])", code) is not None
 
 
-def main(directory: str) -> None:
+def trim_directory(directory) -> None:
     for path in sorted(Path(directory).glob("*.js")):
         text = path.read_text(encoding="utf-8")
         trimmed = trim(text)
         if trimmed != text:
             path.write_text(trimmed, encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])

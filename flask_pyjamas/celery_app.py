@@ -1,0 +1,30 @@
+"""Celery inside a Flask app, as in Flask's guide "Background Tasks with Celery".
+
+:func:`celery_init_app` builds the Celery app from ``app.config["CELERY"]`` (see
+:func:`.settings.flask_celery_settings`); tasks run inside the Flask app context, and the
+Celery app is ``app.extensions["celery"]``.
+"""
+
+from celery import Celery, Task
+from flask import Flask
+
+from .celery_tasks import stop_if_cancelled
+from .embedded_broker import prepare_embedded
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app of ``app`` from ``app.config["CELERY"]``; tasks run in its context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                # A task cancelled while no worker held it is dropped when one receives it.
+                stop_if_cancelled(self)
+                return self.run(*args, **kwargs)
+
+    prepare_embedded(app.config["CELERY"])
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,224 @@
+"""``celery_methods``: JSON-RPC methods that hand their work to Celery workers.
+
+They start the tasks named ``celery_echo`` and ``count_primes`` (defined by the example's
+``celery_tasks.py``) on the Celery app of the current Flask app.
+
+===========================================  =================================================
+method                                       result
+===========================================  =================================================
+``echo``, ``reverse``, ``uppercase``,        ``{"task_id"}``: a ``celery_echo`` task, run after
+``lowercase`` ``(text, countdown=None)``     ``countdown`` s (default ``ECHO_COUNTDOWN``)
+``count_primes(n)``                          ``{"task_id"}``: primes below ``n``, with progress
+``get_result(task_id, wait=0)``              ``{"task_id", "state"}``, plus ``"echo"`` (the
+                                             result) on ``SUCCESS`` and ``"progress"``
+                                             ``{"current", "total"}`` while ``PROGRESS``;
+                                             ``wait`` s (at most 25) to answer as soon as the
+                                             task is done
+``cancel(task_id)``                          ``{"task_id", "state": "REVOKED"}`` (or the final
+                                             state of a task that is already done)
+===========================================  =================================================
+
+A task waiting for a worker is ``PENDING``. Errors: a malformed task id is -32602; and
+
+======  ============================================================================
+code    meaning
+======  ============================================================================
+-32000  broker unavailable: the task was not sent
+-32001  the task failed; ``data`` = ``{"task_id", "state": "FAILURE", "exception"}``
+-32003  result backend unavailable
+-32004  unknown task id: never issued, or its result expired
+======  ============================================================================
+
+An id is known once its web process has recorded it (:func:`.celery_tasks.record_sent`)
+in the result backend, which every web process reads.
+"""
+
+import logging
+import time
+import uuid
+
+import redis.exceptions
+import sqlalchemy.exc
+from celery import Celery
+from celery.states import FAILURE, PENDING, READY_STATES, REVOKED, SUCCESS
+from flask import current_app
+from kombu.exceptions import ChannelError, OperationalError
+
+from .celery_tasks import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
+from .echo_methods import echo_methods
+from .jsonrpc import InvalidParams, MethodRegistry, ServerError
+
+log = logging.getLogger(__name__)
+
+BROKER_UNAVAILABLE = -32000
+TASK_FAILED = -32001
+BACKEND_UNAVAILABLE = -32003
+UNKNOWN_TASK = -32004
+
+MAX_WAIT = 25.0  # seconds a long-poll may hold a request (below common 30 s proxy timeouts)
+MAX_COUNTDOWN = 3600.0
+# Seconds between result-backend reads while a long-poll waits: quick at first (an echo is
+# done in milliseconds), then at most every 25 ms, so the client learns of the end within
+# about 25 ms. A read is one SQLite query or one Redis GET: ~40 a second per waiting call.
+FIRST_READ_DELAY, MAX_READ_INTERVAL = 0.002, 0.025
+
+_BROKER_ERRORS = (OperationalError, ChannelError, OSError)
+_BACKEND_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    OSError,
+)
+
+celery_methods = MethodRegistry()
+
+
+def _celery() -> Celery:
+    return current_app.extensions["celery"]
+
+
+def _backend_unavailable(exc: Exception) -> ServerError:
+    log.warning("Result backend unavailable: %s", exc)
+    return ServerError("Result backend unavailable", code=BACKEND_UNAVAILABLE)
+
+
+def _start(task_name: str, args: tuple, countdown: float) -> dict:
+    """Record a new task id, then publish the task: ``{"task_id"}``, or -32000/-32003."""
+    celery = _celery()
+    task_id = str(uuid.uuid4())
+    try:
+        record_sent(celery.backend, task_id)
+    except _BACKEND_ERRORS as exc:
+        raise _backend_unavailable(exc) from None
+    try:
+        celery.tasks[task_name].apply_async(args, task_id=task_id, countdown=countdown)
+    except _BROKER_ERRORS as exc:
+        log.warning("Broker unavailable, %s not sent: %s", task_name, exc)
+        try:
+            celery.backend.forget(task_id)
+        except _BACKEND_ERRORS:
+            pass  # the id was never given out: a stale record is harmless, and expires
+        raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
+    return {"task_id": task_id}
+
+
+def _countdown(value) -> float:
+    if value is None:
+        return float(current_app.config["ECHO_COUNTDOWN"])
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidParams(data="countdown must be a number of seconds")
+    return min(max(float(value), 0.0), MAX_COUNTDOWN)
+
+
+def _echo_starter(method: str):
+    def start(text: str, countdown=None) -> dict:
+        return _start("celery_echo", (method, text), _countdown(countdown))
+
+    start.__name__ = start.__qualname__ = method
+    start.__doc__ = (
+        f"Start ``celery_echo({method!r}, text)`` after ``countdown`` seconds "
+        "(default ``ECHO_COUNTDOWN``, at most an hour): ``{\"task_id\"}``."
+    )
+    return start
+
+
+# One starter per echo method: the worker runs the function the flaskcors server registered.
+for _method in echo_methods.names():
+    celery_methods.method(_echo_starter(_method), name=_method)
+
+
+@celery_methods.method
+def count_primes(n: int) -> dict:
+    """Start counting the primes below ``n`` (0..10**10): ``{"task_id"}``."""
+    if not 0 <= n <= MAX_PRIMES_N:
+        raise InvalidParams(data=f"n must be between 0 and {MAX_PRIMES_N}")
+    return _start("count_primes", (n,), 0)
+
+
+def _checked_id(task_id: str) -> str:
+    try:
+        return str(uuid.UUID(task_id))
+    except ValueError:
+        raise InvalidParams(data="task_id must be a UUID string") from None
+
+
+def _meta(task_id: str) -> dict:
+    try:
+        return _celery().backend.get_task_meta(task_id)
+    except _BACKEND_ERRORS as exc:
+        raise _backend_unavailable(exc) from None
+
+
+def _known_meta(task_id: str) -> dict:
+    """The task's stored state and result; -32004 for an id the backend has no record of."""
+    meta = _meta(task_id)
+    if meta["status"] == PENDING:
+        raise ServerError("Unknown task id", code=UNKNOWN_TASK, data={"task_id": task_id})
+    return meta
+
+
+def _wait_until_ready(task_id: str, meta: dict, wait: float) -> dict:
+    """Re-read the task's state, more and more slowly, until it is done or ``wait`` s passed."""
+    deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT)
+    interval = FIRST_READ_DELAY
+    while meta["status"] not in READY_STATES:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(interval, left))
+        interval = min(interval * 2, MAX_READ_INTERVAL)
+        meta = _meta(task_id)
+    return meta
+
+
+def _reply(task_id: str, meta: dict) -> dict:
+    state = meta["status"]
+    if state == FAILURE:
+        raise ServerError(
+            "Celery task failed",
+            code=TASK_FAILED,
+            data={"task_id": task_id, "state": state, "exception": type(meta["result"]).__name__},
+        )
+    reply = {"task_id": task_id, "state": PENDING if state == SENT else state}
+    if state == SUCCESS:
+        reply["echo"] = meta["result"]
+    elif state == PROGRESS and isinstance(meta["result"], dict):
+        reply["progress"] = {k: meta["result"].get(k) for k in ("current", "total")}
+    return reply
+
+
+@celery_methods.method
+def get_result(task_id: str, wait: float = 0) -> dict:
+    """The task's state (``{"task_id", "state"}``), with ``"echo"`` once it succeeded and
+    ``"progress"`` while it runs. With ``wait`` (seconds, at most 25) the answer comes as soon
+    as the task is done, or when ``wait`` is over."""
+    task_id = _checked_id(task_id)
+    meta = _known_meta(task_id)
+    if wait > 0:
+        meta = _wait_until_ready(task_id, meta, wait)
+    return _reply(task_id, meta)
+
+
+@celery_methods.method
+def cancel(task_id: str) -> dict:
+    """Cancel the task: a waiting task never runs, ``count_primes`` stops at its next step.
+
+    ``{"task_id", "state": "REVOKED"}``; a task that is already done keeps (and gives) its
+    final state. The cancel is recorded in the result backend, which every worker checks, so it
+    holds even when the broadcast to the workers cannot be sent.
+    """
+    task_id = _checked_id(task_id)
+    state = _known_meta(task_id)["status"]
+    if state in READY_STATES:
+        return {"task_id": task_id, "state": state}
+    celery = _celery()
+    try:
+        request_cancel(celery.backend, task_id)
+    except _BACKEND_ERRORS as exc:
+        raise _backend_unavailable(exc) from None
+    try:
+        celery.control.revoke(task_id)  # workers holding it (a countdown) drop it at once
+    except _BROKER_ERRORS as exc:
+        log.warning("Revoke of %s not broadcast (broker unavailable): %s", task_id, exc)
+    return {"task_id": task_id, "state": REVOKED}
+

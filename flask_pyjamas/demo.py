@@ -1,0 +1,150 @@
+"""One-command demos: build the page if stale, serve it and the API on two origins, stop on
+Ctrl-C.
+
+The page (``output/``) and the API run on two ports, i.e. two origins, as in the original
+setup (a web server for the page, Flask's server on localhost:5000), so the browser really
+sends CORS preflights. ``python -m flaskcors`` and ``python -m flaskcelery`` are built of
+
+* :func:`demo_argument_parser`, the options every demo takes;
+* :func:`demo_apps`, the page app and the API app;
+* :func:`serve_demo`, which runs both until SIGINT or SIGTERM;
+* :class:`WorkerProcess`, a Celery worker beside them.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from .build import BuildError, build_if_stale
+from .page_server import BackgroundServer, create_page_app, page_origins
+from .settings import allowed_origins_from_environment
+
+
+def wait_for_stop_signal() -> None:
+    """Block until SIGINT (Ctrl-C) or SIGTERM; then restore the previous handlers."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT,
+                                                                          signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):  # a timeout keeps the main thread responsive to signals
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def demo_argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options every demo takes: where to serve, and whether to build first."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--page-port", type=int, default=8000, help="page port (default 8000)")
+    parser.add_argument("--api-port", type=int, default=5000, help="Flask port (default 5000)")
+    parser.add_argument("--no-build", action="store_true", help="serve output/ as it is")
+    return parser
+
+
+def demo_apps(page: Path, args: argparse.Namespace, create_api_app):
+    """Build the page module ``page`` if stale (unless ``--no-build``), then the page app
+    and the API app (``create_api_app(config)``), the API allowing the page's origins.
+
+    Raises SystemExit with the reason when there is no client to serve.
+    """
+    prog = "python -m " + page.parent.name
+    output = page.parent / "output"
+    if not args.no_build:
+        try:
+            build_if_stale(page)
+        except BuildError as exc:
+            raise SystemExit(f"{prog}: the client build failed: {exc}") from None
+    if not (output / "js" / (page.stem + ".js")).is_file():
+        raise SystemExit(prog + ": no built client in output/ (run ./build.sh)")
+    origins = allowed_api_origins(args.host, args.page_port)
+    api_app = create_api_app(None if origins is None else {"CORS_ALLOWED_ORIGINS": origins})
+    page_app = create_page_app(output, page_origins(args.host, args.page_port))
+    return page_app, api_app
+
+
+def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=5000,
+               page="index.html", extra_servers=(), stops="both") -> None:
+    """Serve ``page_app`` on ``host:page_port`` and ``api_app`` on ``host:api_port``, print
+    the URL to open, and stop both (and each of ``extra_servers``, objects with ``stop()``)
+    on Ctrl-C or SIGTERM."""
+    servers = [BackgroundServer(page_app, host, page_port), BackgroundServer(api_app, host,
+                                                                             api_port)]
+    for server in servers:
+        server.start()
+    print(demo_banner(host, page_port, api_port, page, stops), flush=True)
+    try:
+        wait_for_stop_signal()
+    finally:
+        print("Stopping.", flush=True)
+        stop_all([*servers, *extra_servers])
+
+
+def stop_all(servers) -> None:
+    """Call every ``stop()`` at once: each waits up to half a second for its loop."""
+    stoppers = [threading.Thread(target=server.stop) for server in servers]
+    for stopper in stoppers:
+        stopper.start()
+    for stopper in stoppers:
+        stopper.join()
+
+
+def demo_url(host: str, page_port: int, api_port: int, page: str = "index.html") -> str:
+    """The page URL to open; ``?server=`` only when the API is not on localhost:5000."""
+    name = "localhost" if host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else host
+    url = f"http://{name}:{page_port}/{page}"
+    if (name, api_port) != ("localhost", 5000):
+        url += f"?server=http://{name}:{api_port}"
+    return url
+
+
+def demo_banner(host, page_port, api_port, page="index.html", stops="both") -> str:
+    return (
+        f"Page and same-origin echo service on http://{host}:{page_port}/\n"
+        f"Flask JSON-RPC server on http://{host}:{api_port}/\n"
+        f"Open {demo_url(host, page_port, api_port, page)}  (Ctrl-C stops {stops})"
+    )
+
+
+def allowed_api_origins(host: str, page_port: int) -> list[str] | None:
+    """The API's allow-list: ``CORS_ALLOWED_ORIGINS`` from the environment if set (None: the
+    app reads it), else the page's origins."""
+    if allowed_origins_from_environment() is not None:
+        return None
+    return page_origins(host, page_port)
+
+
+class WorkerProcess:
+    """The demo's worker: a ``manage_celery.py celeryd`` child in its own process group, so
+    that :meth:`stop` reaches its pool processes too and Ctrl-C in the terminal reaches only
+    the demo."""
+
+    def __init__(self, manage_celery: Path, worker_args):
+        self.args = [sys.executable, str(manage_celery), "celeryd", *worker_args]
+        self.proc = None
+
+    def start(self) -> "WorkerProcess":
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Warm shutdown: SIGTERM to the worker, which finishes its running tasks and stops
+        its pool processes (on the embedded broker this takes several seconds); then
+        SIGKILL whatever of its process group is left after ``timeout`` seconds."""
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            print("flaskcelery: the worker did not stop in time; killing it", file=sys.stderr)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # pool processes left behind, if any
+        except ProcessLookupError:
+            pass
+        self.proc.wait()

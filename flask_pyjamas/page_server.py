@@ -1,0 +1,76 @@
+"""The development page server: a built page with its same-origin echo service.
+
+* :func:`create_page_app` serves ``output/`` plus JSON-RPC services beside it (what the
+  original's "Python Service" at ``services/EchoService.py`` was);
+* :func:`page_origins` are the origins the page is reached from (for the API's allow-list);
+* :class:`BackgroundServer` runs an app on a thread (the demos run two, :mod:`.demo`).
+
+For production, copy ``output/`` to Apache or nginx instead (see the docs).
+"""
+
+import threading
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from werkzeug.serving import make_server
+
+from .echo_methods import echo_methods
+from .rpc_http import init_rpc_app
+from .views import rpc_view
+
+
+def page_origins(host: str, port: int) -> list[str]:
+    """The origins a page served on ``host:port`` has: localhost and 127.0.0.1 are the same
+    machine but two origins to a browser."""
+    names = ["localhost", "127.0.0.1"]
+    if host not in names and host not in ("0.0.0.0", "::", ""):
+        names.append(host)
+    return [f"http://{name}:{port}" for name in names]
+
+
+def create_page_app(output_dir, origins, services=None) -> Flask:
+    """A Flask app serving the static files of ``output_dir`` and, at each path of
+    ``services`` (default: ``/services/EchoService.py`` -> the echo methods), a JSON-RPC
+    endpoint. ``origins`` are the page's own origins: a browser sends ``Origin`` with a
+    same-origin POST too, and the JSON-RPC endpoints refuse origins not listed."""
+    output_dir = Path(output_dir).resolve()
+    if services is None:
+        services = {"/services/EchoService.py": echo_methods}
+    app = Flask(__name__, static_folder=None)
+    init_rpc_app(app, {"CORS_ALLOWED_ORIGINS": list(origins)})
+
+    for path, registry in services.items():
+        app.add_url_rule(
+            path,
+            endpoint="rpc:" + path,
+            view_func=rpc_view(registry),
+            methods=["POST", "OPTIONS"],
+            provide_automatic_options=False,
+        )
+
+    @app.get("/", defaults={"filename": "index.html"})
+    @app.get("/<path:filename>")
+    def static_file(filename):
+        # max_age=0: a rebuilt client is picked up on the next reload
+        return send_from_directory(output_dir, filename, max_age=0)
+
+    return app
+
+
+class BackgroundServer:
+    """A threaded Werkzeug server for ``app`` on ``host:port``, run on a daemon thread."""
+
+    def __init__(self, app, host: str, port: int):
+        self.server = make_server(host, port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "BackgroundServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+        self.server.server_close()
+
+

@@ -1,0 +1,217 @@
+"""Every setting of both examples, read from the environment in this one place.
+
+Each value comes from, last one winning: the defaults below, the environment (read by
+:func:`from_environment`; a blank variable counts as unset), then the ``config`` dict given to
+``create_app``. The Celery settings use Celery's own lower-case names and live in the Flask
+config under ``CELERY``, as in Flask's guide "Background Tasks with Celery".
+
+===========================  =====================================================  ==============
+environment variable         meaning                                                default
+===========================  =====================================================  ==============
+``CORS_ALLOWED_ORIGINS``     page origins allowed to call (comma-separated; ``*``   the demo page
+                             = any origin)                                          on :8000
+``CORS_ALLOW_HEADERS``       request headers a preflight may ask for                ``Content-Type``
+``CORS_MAX_AGE``             seconds a browser may cache a preflight                ``86400``
+``MAX_CONTENT_LENGTH``       largest request body in bytes (larger: HTTP 413)       ``1048576``
+``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
+``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
+                             ``amqp://`` (the seed's names)
+``BROKER_PORT``              RabbitMQ port                                          ``5672``
+``BROKER_USER``              RabbitMQ user                                          ``guest``
+``BROKER_PASSWORD``          RabbitMQ password                                      ``guest``
+``BROKER_VHOST``             RabbitMQ virtual host                                  ``/``
+``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
+``CELERY_RESULT_EXPIRES``    seconds a result is kept                               ``86400``
+``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
+``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
+                             (an absolute path)
+===========================  =====================================================  ==============
+
+The embedded broker and result database live in ``<instance>/flaskcelery/``, where
+``<instance>`` is the Flask app's ``instance_path`` (``instance/`` beside the example's
+top folder, or ``<prefix>/var/...-instance`` for an installed copy), unless
+``FLASKCELERY_INSTANCE`` names an absolute folder. A relative one is refused: the web server
+and a worker started in another directory would resolve it to two different folders.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+DEFAULT_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000"]
+
+RPC_DEFAULTS = {
+    "CORS_ALLOWED_ORIGINS": DEFAULT_ORIGINS,
+    "CORS_ALLOW_HEADERS": ["Content-Type"],
+    "CORS_MAX_AGE": 86400,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+DEFAULT_ECHO_COUNTDOWN = 5.0
+DEFAULT_RESULT_EXPIRES = 24 * 3600
+
+# The embedded broker: kombu's filesystem transport with atomic writes
+# (:mod:`.embedded_broker`), under a URL scheme of its own.
+EMBEDDED_SCHEME = "flaskcelery-fs"
+# How often a worker looks for new messages on the embedded broker (kombu's default: 1 s).
+EMBEDDED_POLLING_INTERVAL = 0.02
+
+_AMQP_NAMES = ("BROKER_HOST", "BROKER_PORT", "BROKER_USER", "BROKER_PASSWORD", "BROKER_VHOST")
+
+
+def split_list(value: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# Every variable any part of the bundle reads, with the conversion of its text.
+ENVIRONMENT = {
+    "CORS_ALLOWED_ORIGINS": split_list,
+    "CORS_ALLOW_HEADERS": split_list,
+    "CORS_MAX_AGE": int,
+    "MAX_CONTENT_LENGTH": int,
+    "CELERY_BROKER_URL": str,
+    "BROKER_HOST": str,
+    "BROKER_PORT": int,
+    "BROKER_USER": str,
+    "BROKER_PASSWORD": str,
+    "BROKER_VHOST": str,
+    "CELERY_RESULT_BACKEND": str,
+    "CELERY_RESULT_EXPIRES": int,
+    "ECHO_COUNTDOWN": float,
+    "FLASKCELERY_INSTANCE": str,
+}
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names it."""
+
+
+def from_environment(environ=os.environ) -> dict:
+    """The settings set (not blank) in ``environ``, converted to their types.
+
+    >>> from_environment({"CORS_MAX_AGE": "600", "BROKER_HOST": "", "HOME": "/root"})
+    {'CORS_MAX_AGE': 600}
+    >>> from_environment({"CORS_MAX_AGE": "ten minutes"})
+    Traceback (most recent call last):
+    ...
+    flask_pyjamas.settings.SettingError: CORS_MAX_AGE='ten minutes' is not a valid int
+    """
+    settings = {}
+    for name, convert in ENVIRONMENT.items():
+        text = environ.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            settings[name] = convert(text)
+        except ValueError:
+            raise SettingError(f"{name}={text!r} is not a valid {convert.__name__}") from None
+    return settings
+
+
+def rpc_settings(config: dict | None = None, environ=os.environ) -> dict:
+    """The JSON-RPC server's Flask settings: defaults, then the environment, then ``config``."""
+    env = from_environment(environ)
+    settings = {**RPC_DEFAULTS, **{k: env[k] for k in RPC_DEFAULTS if k in env}, **(config or {})}
+    if isinstance(settings["CORS_ALLOWED_ORIGINS"], str):
+        settings["CORS_ALLOWED_ORIGINS"] = split_list(settings["CORS_ALLOWED_ORIGINS"])
+    return settings
+
+
+def instance_folder(instance_path, environ=os.environ) -> Path:
+    """The folder of the embedded broker and results: ``FLASKCELERY_INSTANCE`` (absolute) or
+    ``<instance_path>/flaskcelery``."""
+    configured = from_environment(environ).get("FLASKCELERY_INSTANCE")
+    if configured is None:
+        return Path(instance_path) / "flaskcelery"
+    if not Path(configured).is_absolute():
+        raise SettingError(
+            f"FLASKCELERY_INSTANCE must be an absolute path, not {configured!r}: the server and "
+            "the workers must find the same folder wherever they are started"
+        )
+    return Path(configured)
+
+
+def amqp_url(environ=os.environ) -> str:
+    """``amqp://user:password@host:port/vhost`` from the seed's ``BROKER_*`` names.
+
+    >>> amqp_url({"BROKER_HOST": "rabbit.lan", "BROKER_USER": "flask", "BROKER_PASSWORD": "p@ss"})
+    'amqp://flask:p%40ss@rabbit.lan:5672/%2F'
+    """
+    env = from_environment(environ)
+    user = quote(env.get("BROKER_USER", "guest"), safe="")
+    password = quote(env.get("BROKER_PASSWORD", "guest"), safe="")
+    host = env.get("BROKER_HOST", "localhost")
+    vhost = quote(env.get("BROKER_VHOST", "/"), safe="")
+    return f"amqp://{user}:{password}@{host}:{env.get('BROKER_PORT', 5672)}/{vhost}"
+
+
+def embedded_broker(instance: Path) -> tuple[str, dict]:
+    """URL and transport options of the embedded broker: kombu's filesystem transport."""
+    queue_folder = str(instance / "broker" / "queue")
+    return EMBEDDED_SCHEME + "://", {
+        # One folder both ways: every process writes and reads the same queues.
+        "data_folder_in": queue_folder,
+        "data_folder_out": queue_folder,
+        "control_folder": str(instance / "broker" / "control"),
+        "polling_interval": EMBEDDED_POLLING_INTERVAL,
+    }
+
+
+def celery_settings(instance_path, environ=os.environ) -> dict:
+    """Celery's settings (lower-case names) from the environment and the defaults."""
+    env = from_environment(environ)
+    instance = instance_folder(instance_path, environ)
+    transport_options: dict = {}
+    if "CELERY_BROKER_URL" in env:
+        broker = env["CELERY_BROKER_URL"]
+    elif any(name in env for name in _AMQP_NAMES):
+        broker = amqp_url(environ)
+    else:
+        broker, transport_options = embedded_broker(instance)
+    backend = env.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{instance / 'results.sqlite'}")
+    return {
+        "broker_url": broker,
+        "broker_transport_options": transport_options,
+        "result_backend": backend,
+        "result_expires": env.get("CELERY_RESULT_EXPIRES", DEFAULT_RESULT_EXPIRES),
+        # JSON only: a pickled message would run code chosen by whoever can write to the queue.
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        # A task is acknowledged when it is done, and put back if its worker dies.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_track_started": True,
+        # A dead broker is an answer within seconds, not a hung request: connect timeout
+        # 1 s, two quick retries when publishing.
+        "broker_connection_timeout": 1.0,
+        "broker_connection_retry_on_startup": True,
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 0.5,
+        },
+        "redis_socket_connect_timeout": 2.0,
+        "redis_socket_timeout": 5.0,
+        "result_backend_transport_options": {"retry_policy": {"max_retries": 2}},
+        "database_engine_options": {"connect_args": {"timeout": 30}},
+    }
+
+
+def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
+    """``ECHO_COUNTDOWN`` and ``CELERY`` for the Flask config: ``config``'s own values win,
+    and ``config["CELERY"]`` is merged over the Celery settings, name by name."""
+    env = from_environment(environ)
+    countdown = config.get("ECHO_COUNTDOWN", env.get("ECHO_COUNTDOWN", DEFAULT_ECHO_COUNTDOWN))
+    celery = {**celery_settings(instance_path, environ), **config.get("CELERY", {})}
+    return {"ECHO_COUNTDOWN": float(countdown), "CELERY": celery}
+
+
+def allowed_origins_from_environment(environ=os.environ) -> list[str] | None:
+    """``CORS_ALLOWED_ORIGINS`` when the environment sets it, else None."""
+    return from_environment(environ).get("CORS_ALLOWED_ORIGINS")
