@@ -13,14 +13,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-ven
 setup: $(STAMP)
 
 # The whole demo on the embedded defaults: page, Flask and a Celery worker.
+# Options go in ARGS, e.g. make demo ARGS="--page-port 8080 --api-port 5050".
+ARGS ?=
 demo: setup
-	$(PY) -m flaskcelery
+	$(PY) -m flaskcelery $(ARGS)
 
 # Only the CORS example (no worker).
 demo-cors: setup
-	$(PY) -m flaskcors
+	$(PY) -m flaskcors $(ARGS)
 
-# Debian packages the tests drive for real (Chromium, RabbitMQ, Redis); needs root.
+# Debian packages the tests drive for real (Chromium, RabbitMQ, Redis, nginx, Apache, wrk);
+# needs root.
 system-deps:
 	bash scripts/install-system-deps.sh
 

@@ -7,7 +7,7 @@ Run it from its own folder or from anywhere, as a script::
     python manage_celery.py flower [--port=5555]         # any Flower option
     python manage_celery.py --help
 
-Every command uses the settings of :mod:`.celeryconfig` (environment first). Servers bind
+Every command uses the settings of :mod:`~flaskcelery.flask_source.celeryconfig` (environment first). Servers bind
 127.0.0.1 unless told otherwise; debug is off unless asked.
 """
 
