@@ -2,16 +2,18 @@
 one origin, the Flask app (``run_flask_server.py``, Werkzeug, one log line per request) on
 another.
 
-Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's Python package, with the
-flags of ``tests/support/browser.py``; never a downloaded browser.
+Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's Python package, started by
+the tests' own launcher (``tests/support/browser.py``); never a downloaded browser.
 """
 
-import importlib.util
 import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, STATUS_WAITING
+from tests.support.browser import STATUS_WAITING, chromium, chromium_missing
+
+__all__ = ["chromium", "missing", "page_server", "flask_api", "page_url", "one_call", "set_text",
+           "FlaskAPI", "OUTPUTS"]
 
 from .servers import PYTHON, REPO_ROOT, free_port, read_log, running, static_server
 
@@ -41,29 +43,13 @@ ONE_CALL_JS = """([buttonId, waiting]) => new Promise((resolve, reject) => {
 
 def missing() -> str | None:
     """Why the browser benchmarks cannot run here, or None."""
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is missing (pip install -r requirements-dev.txt)"
+    reason = chromium_missing()
+    if reason:
+        return reason
     unbuilt = [str(p) for p in OUTPUTS.values() if not p.exists()]
     if unbuilt:
         return f"the pages are not built (./build.sh): {', '.join(unbuilt)}"
     return None
-
-
-@contextmanager
-def chromium(profile_dir: Path):
-    """A Playwright persistent context of headless Debian Chromium in ``profile_dir``."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile_dir), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context.set_default_timeout(20_000)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ VERSIONED = ["Flask", "Werkzeug", "gunicorn", "celery", "kombu", "redis", "SQLAl
 class Figure:
     """One figure of RESULTS.md."""
 
-    number: int  # the figure's number in issue 5
+    number: int  # the figure's number in RESULTS.md
     name: str  # the benchmark module that produced it (``--only NAME``)
     title: str
     value: float | None = None

@@ -11,9 +11,9 @@ then holds
 * the widgets' stylesheet (``pyjamas/public/``),
 * the files of ``public/`` beside ``PAGE.py``, without server code (no ``services/``, no
   ``*.py``): copy ``DIR`` to any web server;
-* the compiled modules in ``js/``; each HTML page that loads one gets a
-  ``<link rel="modulepreload">`` for every module it imports, directly or not, so the
-  browser fetches them all at once instead of discovering them one import level at a time.
+* the compiled page in ``js/PAGE.js``: one file holding every module it imports
+  (:mod:`.jsbundle`), so the browser fetches the page's code in one request instead of
+  discovering twenty modules one import level at a time.
 
 The new output is staged beside the old one and swapped in with two renames: a failed build
 leaves the previous output intact. Rebuilding unchanged sources gives identical files.
@@ -21,25 +21,17 @@ leaves the previous output intact. Rebuilding unchanged sources gives identical 
 
 import argparse
 import importlib.util
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from .jsbundle import BundleError, bundle, bundled_modules
 from .trim_imports import trim_directory
 
 PUBLIC = "public"
 SERVER_CODE = ("services", "*.py", "*.pyc", "__pycache__")
-
-_IMPORT = re.compile(r"""^import [^'"\n]* from '\./([^']+\.js)';$""", re.MULTILINE)
-_MODULE_SCRIPT = re.compile(
-    r"""^(?P<indent>[ \t]*)<script type="module" src="js/(?P<module>[^"]+\.js)"></script>""",
-    re.MULTILINE,
-)
-_PRELOAD_MARK = "<!-- modulepreload: added by pyjsbuild -->"
-
 
 class BuildError(Exception):
     """The page could not be built; the message says why (the compiler's output included)."""
@@ -64,7 +56,8 @@ def client_roots() -> list[Path]:
 
 
 def compile_page(page: Path, js_dir: Path) -> None:
-    """Transcrypt ``page`` into ``js_dir`` and tidy the result (:mod:`.trim_imports`)."""
+    """Transcrypt ``page`` into ``js_dir``, tidy the result (:mod:`.trim_imports`) and join
+    it into one file, ``js_dir/<page>.js`` (:mod:`.jsbundle`)."""
     xpath = "$".join(str(root) for root in client_roots())
     # -b: rebuild everything; -n: no minifier (it needs Java); -xp: where the packages are
     command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-od", str(js_dir), "-xp", xpath,
@@ -75,33 +68,10 @@ def compile_page(page: Path, js_dir: Path) -> None:
     for bookkeeping in js_dir.glob("*.project"):  # compiler bookkeeping, with timestamps
         bookkeeping.unlink()
     trim_directory(js_dir)
-
-
-def module_graph(js_dir: Path, module: str) -> list[str]:
-    """Every module ``module`` imports, directly or not, in a stable order (itself excluded)."""
-    seen: list[str] = []
-    pending = [module]
-    while pending:
-        source = (js_dir / pending.pop(0)).read_text(encoding="utf-8")
-        for imported in _IMPORT.findall(source):
-            if imported not in seen and imported != module:
-                seen.append(imported)
-                pending.append(imported)
-    return seen
-
-
-def add_preloads(html: str, js_dir: Path) -> str:
-    """``html`` with a ``modulepreload`` link for each module its module scripts import."""
-    if _PRELOAD_MARK in html:
-        return html
-
-    def with_preloads(match: re.Match) -> str:
-        indent = match.group("indent")
-        links = [f'{indent}<link rel="modulepreload" href="js/{name}">'
-                 for name in module_graph(js_dir, match.group("module"))]
-        return "\n".join([f"{indent}{_PRELOAD_MARK}", *links, match.group(0)])
-
-    return _MODULE_SCRIPT.sub(with_preloads, html)
+    try:
+        bundle(js_dir, page.stem + ".js")
+    except BundleError as exc:
+        raise BuildError(f"cannot bundle {page.name}: {exc}") from None
 
 
 def assemble(page: Path, js_dir: Path, stage: Path) -> None:
@@ -111,11 +81,6 @@ def assemble(page: Path, js_dir: Path, stage: Path) -> None:
     public = page.parent / PUBLIC
     shutil.copytree(public, stage, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*SERVER_CODE))
     shutil.move(js_dir, stage / "js")
-    for html_file in sorted(stage.glob("*.html")):
-        html = html_file.read_text(encoding="utf-8")
-        preloaded = add_preloads(html, stage / "js")
-        if preloaded != html:
-            html_file.write_text(preloaded, encoding="utf-8")
 
 
 def build(page, output=None) -> Path:
@@ -142,13 +107,16 @@ def _output(page: Path, output) -> Path:
 
 
 def compiled_modules(page, output=None) -> list[Path]:
-    """The Python files behind the last build's ``js/<dotted.name>.js``, found as Transcrypt
-    finds them: beside the page, then where the client packages are."""
+    """The Python files behind the modules of the last build's ``js/<page>.js``, found as
+    Transcrypt finds them: beside the page, then where the client packages are."""
     page = Path(page).resolve()
+    built = _output(page, output) / "js" / (page.stem + ".js")
+    if not built.is_file():
+        return []
     bases = [page.parent, *client_roots()]
     found = []
-    for js in sorted((_output(page, output) / "js").glob("*.js")):
-        parts = js.name[: -len(".js")].split(".")
+    for dotted in bundled_modules(built):
+        parts = ([page.stem] if dotted == page.stem else dotted.split("."))
         for base in bases:
             candidate = base.joinpath(*parts[:-1], parts[-1] + ".py")
             if candidate.is_file():

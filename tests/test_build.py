@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flask_pyjamas.jsbundle import bundled_modules
 from tests.support.processes import PYTHON, REPO_ROOT
 
 PYJSBUILD = Path(PYTHON).parent / "pyjsbuild"
@@ -53,8 +54,7 @@ def built():
 def test_output_has_the_page_and_no_server_code(built):
     files = built[-1]
     assert {"Flask_JSONRPC_CORS.html", "index.html", "pyjamas.css",
-            "js/Flask_JSONRPC_CORS.js", "js/org.transcrypt.__runtime__.js",
-            "js/pyjamas.JSONService.js"} <= set(files)
+            "js/Flask_JSONRPC_CORS.js"} <= set(files)
     assert not [name for name in files if name.endswith((".py", ".pyc"))]
     assert not [name for name in files if "services" in Path(name).parts]
     assert not [name for name in files if name.endswith(".project")]
@@ -62,13 +62,15 @@ def test_output_has_the_page_and_no_server_code(built):
     assert '<script type="module" src="js/Flask_JSONRPC_CORS.js">' in html
 
 
-def test_the_page_preloads_every_module_it_imports(built):
-    """One request chain: the HTML names every module, so none waits for its importer."""
-    html = built[-1]["Flask_JSONRPC_CORS.html"].decode()
-    preloaded = set(re.findall(r'<link rel="modulepreload" href="js/([^"]+)">', html))
-    js_dir = FLASKCORS / "output" / "js"
-    assert preloaded == loaded_js(js_dir, "Flask_JSONRPC_CORS") - {"Flask_JSONRPC_CORS.js"}
-    assert html.index("modulepreload") < html.index('<script type="module"')
+def test_the_page_is_one_javascript_file_holding_every_module(built):
+    """One request for the page's code: no module waits for its importer to load."""
+    files = built[-1]
+    assert [name for name in files if name.startswith("js/")] == ["js/Flask_JSONRPC_CORS.js"]
+    modules = bundled_modules(FLASKCORS / "output" / "js" / "Flask_JSONRPC_CORS.js")
+    assert {"org.transcrypt.__runtime__", "pyjamas.JSONService", "pyjamas.ui.Button",
+            "flask_pyjamas.client.echo_page"} <= set(modules)
+    assert modules[-1] == "Flask_JSONRPC_CORS"
+    assert not IMPORT.search(files["js/Flask_JSONRPC_CORS.js"].decode())
 
 
 def test_cpython_only_code_is_not_compiled(built):
@@ -108,7 +110,8 @@ def test_build_client_copies_public_without_services_or_python(tmp_path):
     result = build(example, "App")
     assert result.returncode == 0, result.stderr
     files = set(snapshot(example / "output"))
-    assert {"App.html", "sub/logo.svg", "js/App.js", "js/pyjamas.ui.Label.js"} <= files
+    assert {"App.html", "sub/logo.svg", "js/App.js"} <= files
+    assert "pyjamas.ui.Label" in bundled_modules(example / "output" / "js" / "App.js")
     assert not [f for f in files if f.endswith(".py") or f.startswith("services")]
     assert not [p.name for p in example.iterdir() if p.name.startswith(".build")]
 

@@ -1,6 +1,5 @@
 """``manage_celery.py`` run as the README says: ``runserver``, ``celeryd``, ``flower``, help."""
 
-import json
 import subprocess
 import time
 import urllib.request
@@ -8,19 +7,18 @@ import urllib.request
 import pytest
 
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+from tests.support.rpc import PAGE_ORIGIN, RpcClient
 from tests.support.services import CeleryWorker, wait_until_ready
 
 FLASK_SOURCE = REPO_ROOT / "flaskcelery" / "flask_source"
 
 
 def post_rpc(port: int, method: str, params) -> dict:
-    body = json.dumps({"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params})
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/json_celery_class", data=body.encode(),
-        headers={"Content-Type": "application/json-rpc", "Origin": "http://localhost:8000"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
-        return json.load(response)
+    """One call from the demo page's origin; the parsed reply (CORS headers checked)."""
+    with RpcClient(f"http://127.0.0.1:{port}/json_celery_class", PAGE_ORIGIN) as client:
+        reply = client.send(client.request(method, params))
+    assert reply.headers["Access-Control-Allow-Origin"] == PAGE_ORIGIN
+    return reply.body
 
 
 @pytest.mark.parametrize(("cwd", "script"), [

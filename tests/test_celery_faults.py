@@ -9,7 +9,8 @@ import pytest
 from celery.states import READY_STATES
 
 from flaskcelery.flask_source.FlaskEchoApp import create_app
-from tests.support.services import app_config, rpc
+from tests.support.rpc import rpc
+from tests.support.services import app_config
 
 pytestmark = pytest.mark.slow
 

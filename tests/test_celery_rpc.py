@@ -9,11 +9,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from flask_pyjamas.echo_methods import echo_methods
 
 from flask_pyjamas.celery_tasks import record_sent
+from flask_pyjamas.echo_methods import echo_methods
 from flaskcelery.flask_source.FlaskEchoApp import create_app
-from tests.support.services import app_config, celery_worker_process, rpc
+from tests.support.rpc import rpc
+from tests.support.services import app_config, celery_worker_process
 
 PRIMES_BELOW_2E8 = 11_078_937
 
@@ -116,22 +117,34 @@ def test_the_heavy_task_reports_progress(client):
     assert replies[-1] == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_2E8}
 
 
-def test_cancel_before_the_task_runs(client):
+def wait_for_dropped(worker, task_id: str, timeout: float = 30.0) -> str:
+    """Wait until the worker's log says it dropped ``task_id``: discarded on arrival (a
+    revoke it heard of), or stopped as cancelled (``Ignore``). The log line."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in worker.log().splitlines():
+            if task_id in line and ("Discarding revoked task" in line or "ignored" in line):
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"the worker never dropped {task_id}:\n{worker.log()}")
+
+
+def test_cancel_before_the_task_runs(client, worker):
     task_id = start(client, "echo", text="never", countdown=1)
     assert result_of(rpc(client, "cancel", [task_id])) == {"task_id": task_id, "state": "REVOKED"}
-    time.sleep(1.5)  # past the countdown: the worker dropped it
+    wait_for_dropped(worker, task_id)  # its countdown over, the worker did not run it
     assert result_of(rpc(client, "get_result", [task_id])) == {"task_id": task_id,
                                                                 "state": "REVOKED"}
 
 
-def test_cancel_stops_a_running_task(client):
+def test_cancel_stops_a_running_task(client, worker):
     task_id = start(client, "count_primes", 10**10)  # a minute or more of work
     deadline = time.monotonic() + 30
     while result_of(rpc(client, "get_result", [task_id]))["state"] != "PROGRESS":
         assert time.monotonic() < deadline, "count_primes never reported progress"
         time.sleep(0.02)
     assert result_of(rpc(client, "cancel", {"task_id": task_id}))["state"] == "REVOKED"
-    time.sleep(1)  # several progress steps: a task still running would have written PROGRESS
+    assert "ignored" in wait_for_dropped(worker, task_id)  # stopped at its next step
     assert result_of(rpc(client, "get_result", [task_id]))["state"] == "REVOKED"
 
 

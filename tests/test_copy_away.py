@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import wait_for_status
-from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, running, static_server
 from tests.support.services import CeleryWorker, clean_env, wait_until_ready
 
 VENV_BIN = Path(PYTHON).parent
@@ -50,12 +50,6 @@ def imported_from(folder: Path, module: str) -> bool:
     return any((folder / "__pycache__").glob(f"{module}.*.pyc"))
 
 
-def static_server(directory: Path, port: int, log_path: Path):
-    """The built page served as a plain web server would (no Python of the bundle)."""
-    return running([PYTHON, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-                    directory, port], port=port, log_path=log_path)
-
-
 @pytest.mark.browser
 def test_flaskcors_copied_alone_builds_serves_and_answers(tmp_path, page):
     copy = copy_alone("flaskcors", tmp_path / "empty")
@@ -65,7 +59,7 @@ def test_flaskcors_copied_alone_builds_serves_and_answers(tmp_path, page):
     page_port, api_port = free_port(), free_port()
     env = user_env(CORS_ALLOWED_ORIGINS=f"http://localhost:{page_port}")
     with (
-        static_server(output, page_port, tmp_path / "static.log"),
+        static_server(output, port=page_port, log_path=tmp_path / "static.log"),
         # as the original says: python run_flask_server.py, from its own folder
         running([PYTHON, "run_flask_server.py", "--port", api_port], cwd=server_dir,
                 env=env, port=api_port, log_path=tmp_path / "flask.log"),
@@ -92,7 +86,7 @@ def test_flaskcelery_copied_alone_builds_serves_and_answers_through_a_worker(tmp
     env = user_env(CORS_ALLOWED_ORIGINS=f"http://localhost:{page_port}", ECHO_COUNTDOWN="0.2")
     worker_log = tmp_path / "celeryd.log"
     with (
-        static_server(output, page_port, tmp_path / "static.log"),
+        static_server(output, port=page_port, log_path=tmp_path / "static.log"),
         running([PYTHON, "manage_celery.py", "runserver", "--port", api_port],
                 cwd=flask_source, env=env, port=api_port, log_path=tmp_path / "runserver.log"),
         running([PYTHON, "manage_celery.py", "celeryd", "--loglevel=INFO", "-n", "copy@%h"],

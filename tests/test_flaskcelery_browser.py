@@ -9,6 +9,7 @@ several polls.
 import re
 
 import pytest
+
 from flask_pyjamas.build import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo, wait_for_status
@@ -55,6 +56,14 @@ def seen(page, key):
     return page.evaluate("key => window.seen[key]", key)
 
 
+def first_waiting_text(page) -> str:
+    """The status text that named the task when it started: ``Waiting for Celery id: ID``."""
+    started = [text for text in seen(page, "status")
+               if re.fullmatch("Waiting for Celery id: " + TASK_ID, text)]
+    assert started, seen(page, "status")
+    return started[0]
+
+
 def wait_for_text(page, selector, pattern, timeout=20_000):
     """Wait until ``selector``'s text matches the regular expression ``pattern``; the text."""
     page.wait_for_function(
@@ -85,9 +94,9 @@ def test_celery_button_polls_get_result_until_the_worker_echoes(celery_page, met
     celery_page.select_option("#method", label=method)
     celery_page.click("#send-celery")
 
-    waiting = wait_for_text(celery_page, "#status", "^Waiting for Celery id: " + TASK_ID + "$")
-    task_id = waiting.removeprefix("Waiting for Celery id: ")
     final = wait_for_text(celery_page, "#status", "^Celery echo: ")
+    waiting = first_waiting_text(celery_page)  # shown for one poll period only: on the record
+    task_id = waiting.removeprefix("Waiting for Celery id: ")
 
     match = re.fullmatch(r"Celery echo: (.*)\nElapsed Time: (\d+)", final, re.DOTALL)
     assert match, final
@@ -109,8 +118,8 @@ def test_heavy_task_shows_its_progress_until_done(celery_page):
     celery_page.select_option("#primes-n", value=str(n))
     celery_page.click("#send-primes")
 
-    wait_for_text(celery_page, "#status", "^Waiting for Celery id: " + TASK_ID + "$")
     final = wait_for_text(celery_page, "#status", "^Celery echo: ", timeout=60_000)
+    assert first_waiting_text(celery_page)
 
     assert re.fullmatch(r"Celery echo: 5761455\nElapsed Time: \d+", final), final
     assert celery_page.text_content("#progress-text") == "done"
@@ -127,9 +136,8 @@ def test_heavy_task_shows_its_progress_until_done(celery_page):
 def test_cancel_stops_the_heavy_task(celery_page):
     celery_page.select_option("#primes-n", value="10000000000")  # the largest: 1.5 minutes
     celery_page.click("#send-primes")
-    waiting = wait_for_text(celery_page, "#status", "^Waiting for Celery id: ")
-    task_id = waiting.removeprefix("Waiting for Celery id: ")
     wait_for_text(celery_page, "#progress-text", " / 10000000000$")  # it is running
+    task_id = first_waiting_text(celery_page).removeprefix("Waiting for Celery id: ")
 
     celery_page.click("#cancel-task")
 

@@ -2,7 +2,6 @@
 worker on the embedded broker; a signal stops all of it, the worker's pool processes included.
 """
 
-import json
 import re
 import signal
 import time
@@ -10,9 +9,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from flask_pyjamas.build import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo
+from tests.support.rpc import RpcClient
 from tests.support.services import clean_env
 
 PAGE = PAGE_MODULE.stem + ".html"
@@ -43,14 +44,9 @@ def get(url: str) -> tuple[int, str]:
 def rpc(demo, method: str, params, url: str | None = None):
     """A JSON-RPC call from the page's origin, as the browser sends it, to ``url`` (default:
     the demo's ``/json_celery_class``); the parsed reply."""
-    body = {"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params}
-    request = urllib.request.Request(
-        url or demo.api_url + "/json_celery_class", json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json-rpc", "Accept": "application/json-rpc",
-                 "Origin": f"http://localhost:{demo.page_port}"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    with RpcClient(url or demo.api_url + "/json_celery_class",
+                   f"http://localhost:{demo.page_port}") as client:
+        return client.post(client.request(method, params))
 
 
 def process_table() -> dict[int, tuple[int, str]]:

@@ -1,6 +1,5 @@
 """``python -m flaskcors`` as a user runs it, and the library's demo and build helpers."""
 
-import json
 import os
 import re
 import signal
@@ -15,6 +14,7 @@ from flask_pyjamas.build import BuildError, build_if_stale, is_stale
 from flask_pyjamas.demo import demo_url
 from flask_pyjamas.page_server import create_page_app, page_origins
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, wait_for_port
+from tests.support.rpc import RpcClient
 
 EXAMPLE_DIR = REPO_ROOT / "flaskcors"
 MODULE = "Flask_JSONRPC_CORS"
@@ -22,14 +22,10 @@ PAGE = EXAMPLE_DIR / (MODULE + ".py")
 
 
 def rpc(url, method, params, origin):
-    body = json.dumps({"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params})
-    request = urllib.request.Request(url, body.encode(), method="POST", headers={
-        "Content-Type": "application/json-rpc", "Origin": origin})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+    """One call from ``origin``: (status, headers, parsed body)."""
+    with RpcClient(url, origin) as client:
+        reply = client.send(client.request(method, params))
+    return reply.status, reply.headers, reply.body
 
 
 def get(url):

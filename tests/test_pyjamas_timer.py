@@ -10,55 +10,75 @@ from pyjamas.ui.Label import Label
 
 
 class Counter(Timer):
-    def __init__(self, **kwargs):
+    """Records each firing in ``events`` (shared between timers, to see their order)."""
+
+    def __init__(self, events=None, name="timer", **kwargs):
         Timer.__init__(self, **kwargs)
+        self.events = [] if events is None else events
+        self.name = name
         self.fired = 0
         self.event = threading.Event()
 
     def run(self):
         self.fired += 1
+        self.events.append(self.name)
         self.event.set()
 
 
+def fire_sentinel_after(events, millis) -> None:
+    """Schedule a timer ``millis`` from now that records ``"sentinel"``, and wait for it:
+    whatever was due before it has had its turn (asserted on the record, not on a clock)."""
+    sentinel = Counter(events, "sentinel")
+    sentinel.schedule(millis)
+    assert sentinel.event.wait(5)
+
+
 def test_schedule_fires_once():
-    timer = Counter()
+    events = []
+    timer = Counter(events)
     timer.schedule(20)
     assert timer.isScheduled()
     assert timer.event.wait(5)
-    time.sleep(0.1)
-    assert timer.fired == 1
+    fire_sentinel_after(events, 100)  # five periods later
+    assert events == ["timer", "sentinel"]
     assert not timer.isScheduled()
 
 
 def test_schedule_repeating_fires_until_cancelled():
-    timer = Counter()
+    events = []
+    timer = Counter(events)
     timer.scheduleRepeating(10)
     deadline = time.monotonic() + 5
     while timer.fired < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
+        timer.event.wait(1)
+        timer.event.clear()
     assert timer.fired >= 3
     timer.cancel()
-    time.sleep(0.05)  # a tick under way when cancel() was called may still land
-    fired = timer.fired
-    time.sleep(0.1)
-    assert timer.fired == fired
     assert not timer.isScheduled()
+    at_cancel = timer.fired
+    fire_sentinel_after(events, 100)  # ten periods later
+    # a tick already running when cancel() was called may still land, and nothing after it
+    assert events.index("sentinel") <= at_cancel + 1
+    assert events[-1] == "sentinel"
 
 
 def test_cancel_before_firing():
-    timer = Counter()
+    events = []
+    timer = Counter(events)
     timer.schedule(50)
     timer.cancel()
-    time.sleep(0.15)
-    assert timer.fired == 0
+    fire_sentinel_after(events, 150)
+    assert events == ["sentinel"]
 
 
 def test_rescheduling_replaces_the_earlier_schedule():
-    timer = Counter()
+    events = []
+    timer = Counter(events)
     timer.schedule(30)
     timer.schedule(60)
-    time.sleep(0.25)
-    assert timer.fired == 1
+    assert timer.event.wait(5)
+    fire_sentinel_after(events, 150)
+    assert events == ["timer", "sentinel"]
 
 
 def test_delay_millis_schedules_at_once():
@@ -139,7 +159,8 @@ def test_label_timer_multiple_inheritance():
     label.start_timer()
     assert label.getText() == "Waiting"
     assert label.finished.wait(5)
-    time.sleep(0.05)
+    events = []
+    fire_sentinel_after(events, 50)  # five periods: a fourth check would have run by now
     assert label.getText() == "done after 3"
     assert label.wait_cnt == 3
     assert not label.isScheduled()

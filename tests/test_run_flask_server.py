@@ -1,21 +1,19 @@
 """``run_flask_server.py`` as a user starts it: from its own folder, as a real process."""
 
-import json
 import subprocess
 import urllib.request
 
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, running
+from tests.support.rpc import PAGE_ORIGIN, RpcClient
 
 SERVER_DIR = REPO_ROOT / "flaskcors/public/services/flask_example"
 SCRIPT = SERVER_DIR / "run_flask_server.py"
 
 
-def post(url, payload, origin="http://localhost:8000"):
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json-rpc",
-                                              "Origin": origin})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, dict(response.headers), json.loads(response.read())
+def post(url, payload, origin=PAGE_ORIGIN):
+    with RpcClient(url, origin) as client:
+        reply = client.send(payload)
+    return reply.status, reply.headers, reply.body
 
 
 def test_requests_module_does_not_shadow_the_requests_distribution():

@@ -1,11 +1,11 @@
 """The flaskcelery server: ``create_app()`` builds the Flask app with Celery.
 
-Routes: ``/json_echo/`` (:mod:`~flaskcelery.flask_source.views`) and ``/json_echo_class`` (:mod:`~flaskcelery.flask_source.method_views`)
-answer at once, as in flaskcors; ``/json_celery_class`` (:mod:`~flaskcelery.flask_source.celery_views`) hands the
-work to Celery workers.
+Routes: ``/json_echo/`` (``views.py``) and ``/json_echo_class`` (``method_views.py``) answer
+at once, as in flaskcors; ``/json_celery_class`` (``celery_views.py``) hands the work to
+Celery workers.
 
 Celery is set up as in Flask's guide "Background Tasks with Celery": its settings are
-``app.config["CELERY"]`` (:mod:`~flaskcelery.flask_source.celeryconfig`), tasks (:mod:`~flaskcelery.flask_source.celery_tasks`) run inside the
+``app.config["CELERY"]`` (``celeryconfig.py``), tasks (``celery_tasks.py``) run inside the
 Flask app context, and the Celery app is ``app.extensions["celery"]``. A worker finds it
 through this module too, from any directory::
 
@@ -29,7 +29,7 @@ from .views import json_echo
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment, which overrides the defaults;
-    ``config["CELERY"]`` is merged over the Celery settings (see :mod:`~flaskcelery.flask_source.celeryconfig`)."""
+    ``config["CELERY"]`` is merged over the Celery settings (see ``celeryconfig.py``)."""
     app = Flask(__name__)
     init_rpc_app(app, config, request_class=JSONRPCRequest)
     app.config.update(celery_config(app))

@@ -7,8 +7,8 @@ Run it from its own folder or from anywhere, as a script::
     python manage_celery.py flower [--port=5555]         # any Flower option
     python manage_celery.py --help
 
-Every command uses the settings of :mod:`~flaskcelery.flask_source.celeryconfig` (environment first). Servers bind
-127.0.0.1 unless told otherwise; debug is off unless asked.
+Every command uses the settings of ``celeryconfig.py`` (environment first). Servers
+bind 127.0.0.1 unless told otherwise; debug is off unless asked.
 """
 
 if __name__ == "__main__" and not __package__:

@@ -14,4 +14,4 @@ from flask_pyjamas.request import JSONRPCRequest as BaseJSONRPCRequest
 
 
 class JSONRPCRequest(BaseJSONRPCRequest):
-    """``app.request_class`` of :func:`~flaskcelery.flask_source.FlaskEchoApp.create_app`."""
+    """``app.request_class`` of ``create_app()`` (``FlaskEchoApp.py``)."""

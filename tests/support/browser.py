@@ -113,26 +113,38 @@ def start_demo(tmp_path):
         yield start
 
 
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    """Headless Debian Chromium driven by Playwright, one profile for the session."""
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    require(importlib.util.find_spec("playwright") is not None,
-            "the playwright package is missing (pip install -r requirements-dev.txt)")
+def chromium_missing() -> str | None:
+    """Why Chromium cannot be driven here, or None."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is missing (pip install -r requirements-dev.txt)"
+    return None
+
+
+@contextmanager
+def chromium(profile_dir: Path, timeout_ms: int = 15_000):
+    """A Playwright persistent context of headless Debian Chromium in the fresh folder
+    ``profile_dir``: the one launcher of the tests and the benchmarks."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        context.set_default_timeout(15_000)
+            str(profile_dir), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context.set_default_timeout(timeout_ms)
         try:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    """Headless Debian Chromium driven by Playwright, one profile for the session."""
+    reason = chromium_missing()
+    require(reason is None, reason)
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 @pytest.fixture

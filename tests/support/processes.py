@@ -88,6 +88,11 @@ def require(condition: bool, reason: str) -> None:
 
 
 PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+# One worker process: the machine has 2 cores and a load generator needs one of them.
+# Threads so keep-alive connections and long-polls do not block each other.
+GUNICORN_WORKERS = 1
+GUNICORN_THREADS = 4
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -95,3 +100,29 @@ _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 def read_log(path) -> str:
     """A server log's text without the colour codes Werkzeug writes even into files."""
     return _ANSI_ESCAPE.sub("", Path(path).read_text(errors="replace"))
+
+
+@contextmanager
+def gunicorn(app_spec: str, *, log_path: Path, env: dict | None = None,
+             workers: int = GUNICORN_WORKERS, threads: int = GUNICORN_THREADS,
+             chdir: Path = REPO_ROOT):
+    """Serve ``app_spec`` (``module:factory()``, imported from ``chdir``) with gunicorn's
+    gthread worker; yields ``(base_url, process)``. No access log: not what is measured."""
+    port = free_port()
+    args = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30",
+            "--graceful-timeout", "3", "--log-level", "warning", "--chdir", str(chdir),
+            app_spec]
+    with running(args, port=port, env=env, log_path=log_path, timeout=60) as proc:
+        yield f"http://127.0.0.1:{port}", proc
+
+
+@contextmanager
+def static_server(directory: Path, *, log_path: Path, port: int | None = None):
+    """``python -m http.server`` on ``directory`` (a plain web server, none of the bundle's
+    code); yields the base URL, ``http://127.0.0.1:<port>``."""
+    port = port or free_port()
+    args = [PYTHON, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+            "--directory", str(directory)]
+    with running(args, port=port, log_path=log_path):
+        yield f"http://127.0.0.1:{port}"

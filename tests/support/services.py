@@ -26,7 +26,7 @@ a fixture of the scope you need. :func:`app_config` turns an env into the ``conf
 
     app = create_app(app_config(embedded_env, ECHO_COUNTDOWN=0))
 
-:func:`rpc` posts one JSON-RPC call through a Flask test client and returns the reply.
+:func:`tests.support.rpc.rpc` posts one JSON-RPC call through a Flask test client.
 
 A missing server binary is a skip, or a failure with ``CI=true`` (:func:`require`).
 """
@@ -65,7 +65,7 @@ _worker_numbers = itertools.count(1)
 
 
 def clean_env(**settings: str) -> dict:
-    """``settings`` over blanked Celery variables (blank counts as unset in flask_pyjamas.settings)."""
+    """``settings`` over blanked Celery variables (blank is unset in flask_pyjamas.settings)."""
     return {**dict.fromkeys(CELERY_ENV_NAMES, ""), **settings}
 
 
@@ -73,14 +73,6 @@ def app_config(env: dict, **config) -> dict:
     """``create_app`` config for the test process, with the Celery settings of ``env``."""
     # instance_path only matters when env names no instance folder and no broker
     return {**config, "CELERY": celery_settings(REPO_ROOT / "instance", {**os.environ, **env})}
-
-
-def rpc(client, method: str, params, path: str = "/json_celery_class") -> dict:
-    """Post one JSON-RPC 2.0 call with a Flask test client; the parsed reply."""
-    body = {"jsonrpc": "2.0", "id": "ID1", "method": method, "params": params}
-    response = client.post(path, json=body, content_type="application/json-rpc")
-    assert response.status_code == 200, response.data
-    return response.get_json()
 
 
 class RabbitMQ:

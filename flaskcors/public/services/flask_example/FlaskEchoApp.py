@@ -1,9 +1,9 @@
 """The flaskcors server: ``create_app()`` builds the Flask app with both echo endpoints.
 
 ``/json_echo/``
-    blueprint ``json_echo``, a view function (:mod:`~flaskcors.public.services.flask_example.views`)
+    blueprint ``json_echo``, a view function (``views.py``)
 ``/json_echo_class``
-    ``JSONEchoView``, a class-based view (:mod:`~flaskcors.public.services.flask_example.method_views`)
+    ``JSONEchoView``, a class-based view (``method_views.py``)
 
 Settings (the origin allow-list, body size...) come from the environment, then ``config``;
 see :mod:`flask_pyjamas.settings`. In production, serve ``create_app()`` with gunicorn
