@@ -53,6 +53,9 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+    # No host to connect to: without this, kombu warns "No hostname was supplied" in every
+    # process that connects (workers, Flower, each web process).
+    default_connection_params: dict = {}
 
 
 def prepare_embedded(celery_config: dict) -> None:

@@ -54,6 +54,7 @@ class LabelTimer(Timer, Label):
         Label.__init__(self)
         self.countdown = countdown
         self.task_id = None
+        self.caption = "Celery echo: "
         self.wait_cnt = 0
         self.poll_ids = []  # ids of this task's get_result requests: older answers are stale
         self.progress_bar = progress_bar
@@ -64,10 +65,12 @@ class LabelTimer(Timer, Label):
         self.poll_ids.append(request_id)
         self.wait_cnt += 1
 
-    def start_timer(self, task_id):
+    def start_timer(self, task_id, caption="Celery echo: "):
+        """Poll for ``task_id``; its result will be shown after ``caption``."""
         self.wait_cnt = 0
         self.poll_ids = []
         self.task_id = task_id
+        self.caption = caption
         if self.progress_bar is not None:
             self.progress_bar.reset()
         Label.setText(self, "Waiting for Celery id: " + task_id)
@@ -86,8 +89,9 @@ class LabelTimer(Timer, Label):
             if "echo" in response:
                 if self.progress_bar is not None:
                     self.progress_bar.setDone()
-                self.setText("Celery echo: " + str(response["echo"]) +
-                             "\nElapsed Time: " + str(self.wait_cnt))
+                self.setText(self.caption + str(response["echo"]) + "\nElapsed Time: " +
+                             str(self.wait_cnt * self.countdown) + " ms (" +
+                             str(self.wait_cnt) + " polls)")
             else:
                 if "progress" in response and self.progress_bar is not None:
                     progress = response["progress"]
@@ -185,7 +189,8 @@ class FLASKCELERYExample(JSONRPCExample):
         if sender == self.button_primes:
             n = PRIMES_BELOW[self.primes_list.getSelectedIndex()]
             self.status.setText(self.TEXT_WAITING)
-            self.remote_py[3].count_primes(n, self)
+            self.remote_py[3].count_primes(n, TaskStarter(self.status, "Primes below " +
+                                                          str(n) + ": "))
         elif sender == self.button_cancel:
             task_id = self.status.task_id
             if task_id is not None:
@@ -199,6 +204,20 @@ class FLASKCELERYExample(JSONRPCExample):
             self.status.start_timer(response["task_id"])
         else:
             self.status.setText(response)
+
+
+class TaskStarter:
+    """Starts the status label's polling for the task a call started, with its caption."""
+
+    def __init__(self, status, caption):
+        self.status = status
+        self.caption = caption
+
+    def onRemoteResponse(self, response, request_info):
+        self.status.start_timer(response["task_id"], self.caption)
+
+    def onRemoteError(self, code, errobj, request_info):
+        self.status.setText(remote_error_text(code, errobj))
 
 
 class CancelHandler:

@@ -6,9 +6,11 @@ import urllib.request
 
 import pytest
 
+from flask_pyjamas.settings import EMBEDDED_SCHEME
+from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
-from tests.support.rpc import PAGE_ORIGIN, RpcClient
-from tests.support.services import CeleryWorker, wait_until_ready
+from tests.support.rpc import PAGE_ORIGIN, RpcClient, rpc
+from tests.support.services import CeleryWorker, app_config, wait_until_ready
 
 FLASK_SOURCE = REPO_ROOT / "flaskcelery" / "flask_source"
 
@@ -64,3 +66,28 @@ def test_flower_serves_on_loopback(embedded_env, tmp_path):
             except OSError:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
+
+
+def test_celeryd_without_options_logs_each_task_and_names_the_docs_broker(embedded_env,
+                                                                          tmp_path):
+    """``manage_celery.py celeryd`` as README shows it (no --loglevel): the banner names the
+    embedded broker with the words the docs use, no hostname warning, each task logged."""
+    app = create_app(app_config(embedded_env, ECHO_COUNTDOWN=0))
+    log = tmp_path / "celeryd.log"
+    with running([PYTHON, "flaskcelery/flask_source/manage_celery.py", "celeryd",
+                  "-n", "plain@%h"], env=embedded_env, log_path=log) as proc:
+        wait_until_ready(CeleryWorker(proc, "plain@%h", log), timeout=60)
+        task_id = rpc(app.test_client(), "echo", ["logged"])["result"]["task_id"]
+        assert rpc(app.test_client(), "get_result", {"task_id": task_id, "wait": 20}
+                   )["result"]["state"] == "SUCCESS"
+        deadline = time.monotonic() + 20
+        while f"Task celery_echo[{task_id}] succeeded" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+    text = log.read_text()
+    assert f"Task celery_echo[{task_id}] received" in text
+    assert "No hostname was supplied" not in text
+    banner = next(line for line in text.splitlines() if ".> transport:" in line)
+    assert EMBEDDED_SCHEME + "://" in banner
+    for doc in ("README.rst", "docs/introduction.rst", "docs/flaskcelery.rst"):
+        assert f"``{EMBEDDED_SCHEME}://``" in (REPO_ROOT / doc).read_text(), doc

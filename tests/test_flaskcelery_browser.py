@@ -98,10 +98,12 @@ def test_celery_button_polls_get_result_until_the_worker_echoes(celery_page, met
     waiting = first_waiting_text(celery_page)  # shown for one poll period only: on the record
     task_id = waiting.removeprefix("Waiting for Celery id: ")
 
-    match = re.fullmatch(r"Celery echo: (.*)\nElapsed Time: (\d+)", final, re.DOTALL)
+    match = re.fullmatch(r"Celery echo: (.*)\nElapsed Time: (\d+) ms \((\d+) polls\)", final,
+                         re.DOTALL)
     assert match, final
     assert match.group(1) == expected
-    polls = int(match.group(2))
+    polls = int(match.group(3))
+    assert int(match.group(2)) == polls * POLL_MILLIS
     # a 1 s countdown polled every 200 ms: the answer cannot come on the first poll
     assert polls >= 2
     # the polls before the last one said "still waiting", with the number of polls so far
@@ -118,10 +120,11 @@ def test_heavy_task_shows_its_progress_until_done(celery_page):
     celery_page.select_option("#primes-n", value=str(n))
     celery_page.click("#send-primes")
 
-    final = wait_for_text(celery_page, "#status", "^Celery echo: ", timeout=60_000)
+    final = wait_for_text(celery_page, "#status", "^Primes below ", timeout=60_000)
     assert first_waiting_text(celery_page)
 
-    assert re.fullmatch(r"Celery echo: 5761455\nElapsed Time: \d+", final), final
+    assert re.fullmatch(r"Primes below 100000000: 5761455\nElapsed Time: \d+ ms \(\d+ polls\)",
+                        final), final
     assert celery_page.text_content("#progress-text") == "done"
     bar = celery_page.locator("#progress")
     assert bar.get_attribute("value") == bar.get_attribute("max")

@@ -44,19 +44,29 @@ def runserver(host: str, port: int, debug: bool) -> None:
 @cli.command(context_settings=_PASS_THROUGH)
 @click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
 def celeryd(worker_args: tuple[str, ...]) -> None:
-    """A Celery worker; every option goes to `celery worker` (try `celeryd --help`)."""
+    """A Celery worker; every option goes to `celery worker` (try `celeryd --help`).
+    It logs at INFO (each task received and done) unless `--loglevel` says otherwise."""
     celery_app = create_app().extensions["celery"]
-    sys.exit(celery_app.worker_main(["worker", *worker_args]) or 0)
+    given = any(arg.startswith(("-l", "--loglevel")) for arg in worker_args)
+    loglevel = [] if given else ["--loglevel=INFO"]
+    sys.exit(celery_app.worker_main(["worker", *loglevel, *worker_args]) or 0)
 
 
 @cli.command(context_settings=_PASS_THROUGH)
 @click.argument("flower_args", nargs=-1, type=click.UNPROCESSED)
 def flower(flower_args: tuple[str, ...]) -> None:
-    """Celery Flower on 127.0.0.1:5555; every option goes to Flower (`--address`, `--port`...)."""
+    """Celery Flower on 127.0.0.1:5555; every option goes to Flower (`--address`, `--port`,
+    `--basic-auth=user:password`, `--persistent=True`... : `flower --help` lists them)."""
+    if "--help" in flower_args:
+        click.echo(click.get_current_context().get_help())
+        from flower.options import options  # Flower's own options (tornado's), with defaults
+
+        options.print_help()
+        return
     celery_app = create_app().extensions["celery"]
     # Flower binds every interface by default; a later --address from the user wins.
     sys.exit(celery_app.start(["flower", "--address=127.0.0.1", *flower_args]) or 0)
 
 
 if __name__ == "__main__":
-    cli()
+    cli(prog_name="manage_celery.py")
