@@ -253,12 +253,3 @@ def test_type_checks_follow_annotations():
     with pytest.raises(InvalidParams):
         methods._lookup("scale").bind(["x", 1])
 
-
-def test_a_relative_instance_folder_is_refused():
-    """Server and workers started in different directories must find the same folder."""
-    from flask_pyjamas.settings import SettingError, instance_folder
-
-    assert str(instance_folder("/srv/app/instance", {})) == "/srv/app/instance/flaskcelery"
-    assert str(instance_folder("/x", {"FLASKCELERY_INSTANCE": "/data/fc"})) == "/data/fc"
-    with pytest.raises(SettingError, match="FLASKCELERY_INSTANCE must be an absolute path"):
-        instance_folder("/x", {"FLASKCELERY_INSTANCE": "instance/flaskcelery"})
