@@ -136,8 +136,9 @@ APACHE_LOAD = ["mpm_event", "unixd", "authz_core", "dir", "mime", "proxy", "prox
                "log_config"]
 
 
-def apache_wrapper(folder: Path, site: Path, port: int = 80) -> Path:
-    """A complete apache2.conf around ``site``, with the modules the site says to enable."""
+def apache_wrapper(folder: Path, site: Path, port: int | None = 80) -> Path:
+    """A complete apache2.conf around ``site``, with the modules the site says to enable;
+    ``port=None`` when the site has its own ``Listen`` line."""
     modules = "\n".join(f"LoadModule {name}_module {APACHE_MODULES}/mod_{name}.so"
                         for name in APACHE_LOAD
                         if (APACHE_MODULES / f"mod_{name}.so").exists())
@@ -152,7 +153,7 @@ ServerName localhost
 {"User nobody" + chr(10) + "Group nogroup" if os.geteuid() == 0 else ""}
 {modules}
 TypesConfig /etc/mime.types
-Listen 127.0.0.1:{port}
+{f"Listen 127.0.0.1:{port}" if port else ""}
 Include {site}
 """)
     return conf
@@ -229,9 +230,10 @@ def http(method: str, url: str, body: bytes | None = None, headers=None):
         return error.code, error.headers, error.read()
 
 
-def check_site(base: str, origin: str, built: bool) -> None:
-    """What a browser on the site does: load the page and its modules, call the endpoints."""
-    status, headers, _ = http("GET", base + "/flaskcors/js/probe.js")
+def check_site(base: str, origin: str, built: bool, probe: bool = True) -> None:
+    """What a browser on the site does: load the page and its code, call the endpoints."""
+    script = "/flaskcors/js/probe.js" if probe else "/flaskcors/js/Flask_JSONRPC_CORS.js"
+    status, headers, _ = http("GET", base + script)
     assert status == 200
     assert "javascript" in headers["Content-Type"]  # ES modules need a JavaScript type
     if built:
@@ -278,3 +280,94 @@ def test_apache_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask
                         log_path=tmp_path / "apache.out"):
         check_site(f"http://127.0.0.1:{site_port}", origin,
                    (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture
+def deployed(tmp_path):
+    """``docs/deploy/deploy.sh`` run twice, as the docs say (after every build), for a free
+    port and Flask on another free port: ``(www, site_port, flask_port, env)``."""
+    for example in ("flaskcors", "flaskcelery"):
+        require((REPO_ROOT / example / "output" / "index.html").is_file(),
+                "the pages are not built (./build.sh)")
+    # world-readable all the way down: the servers' workers drop root
+    top = Path(tempfile.mkdtemp(prefix="flaskexamples-deploy-"))
+    top.chmod(0o755)
+    www = top / "www"
+    site_port, flask_port = free_port(), free_port()
+    env = {**os.environ, "WWW": str(www), "PORT": str(site_port),
+           "FLASK": f"127.0.0.1:{flask_port}", "NGINX_SITE": str(tmp_path / "nginx-site.conf"),
+           "APACHE_SITE": str(tmp_path / "apache-site.conf")}
+    for run in range(2):
+        result = subprocess.run(["sh", str(DEPLOY / "deploy.sh")], cwd=REPO_ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        for example in ("flaskcors", "flaskcelery"):  # replaced, never nested
+            assert snapshot(www / example) == snapshot(REPO_ROOT / example / "output"), run
+    origin = f"http://localhost:{site_port}"
+    assert f"CORS_ALLOWED_ORIGINS={origin} python" in result.stdout
+    for path in [www, *www.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    yield www, site_port, flask_port, env
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def flask_as_deploy_says(flask_port: int, origin: str, log_path: Path):
+    """The Flask server started as deploy.sh's message says: this site's origin allowed."""
+    return running([PYTHON, FLASK_SERVER, "--port", flask_port], port=flask_port,
+                   env={"CORS_ALLOWED_ORIGINS": origin}, log_path=log_path)
+
+
+@pytest.mark.usefixtures("needs_nginx")
+def test_deploy_script_on_another_port_with_nginx(tmp_path, deployed):
+    www, site_port, flask_port, env = deployed
+    origin = f"http://localhost:{site_port}"
+    conf = nginx_wrapper(tmp_path, Path(env["NGINX_SITE"]))
+    nginx = [NGINX, "-p", tmp_path, "-c", conf, "-g", "daemon off;"]
+    with flask_as_deploy_says(flask_port, origin, tmp_path / "flask.log"), \
+            running(nginx, port=site_port, log_path=tmp_path / "nginx.out"):
+        check_site(f"http://127.0.0.1:{site_port}", origin, built=True, probe=False)
+
+
+@pytest.mark.usefixtures("needs_apache")
+def test_deploy_script_on_another_port_with_apache(tmp_path, deployed):
+    www, site_port, flask_port, env = deployed
+    origin = f"http://localhost:{site_port}"
+    conf = apache_wrapper(tmp_path, Path(env["APACHE_SITE"]), port=None)
+    with flask_as_deploy_says(flask_port, origin, tmp_path / "flask.log"), \
+            running([APACHE, "-f", conf, "-DFOREGROUND"], port=site_port,
+                    log_path=tmp_path / "apache.out"):
+        check_site(f"http://127.0.0.1:{site_port}", origin, built=True, probe=False)
+
+
+def code_block_after(rst: str, sentence: str) -> str:
+    """The first ``code-block`` after the paragraph that starts with ``sentence``."""
+    text = (DOCS / rst).read_text()
+    rest = text[text.index(sentence):]
+    block = rest[rest.index(".. code-block::"):].split("\n\n", 2)[1]
+    return "\n".join(line[3:] for line in block.splitlines())
+
+
+def test_the_curl_examples_against_the_server_as_the_docs_start_it(tmp_path):
+    """``cd flask_example; python run_flask_server.py`` (default settings), then the page's
+    part played with curl, exactly as written but for the port."""
+    require(shutil.which("curl") is not None, "curl is not installed")
+    port = free_port()
+    commands = code_block_after("flaskcors.rst", "You can play the browser's part with ``curl``")
+    assert commands.count("localhost:5000") == 2
+    with running([PYTHON, "run_flask_server.py", "--port", port], cwd=FLASK_SERVER.parent,
+                 port=port, env={"CORS_ALLOWED_ORIGINS": ""}, log_path=tmp_path / "flask.log"):
+        result = subprocess.run(["bash", "-c", commands.replace("localhost:5000",
+                                                                f"localhost:{port}")],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    preflight, post = result.stdout.split("HTTP/1.1 ")[1:]
+    assert preflight.startswith("204")
+    assert "Access-Control-Allow-Origin: http://localhost:8000" in preflight
+    assert "Access-Control-Allow-Methods: POST, OPTIONS" in preflight
+    assert post.startswith("200")
+    assert post.rstrip().endswith('{"jsonrpc":"2.0","id":"ID1","result":"hello"}')
