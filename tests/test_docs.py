@@ -371,3 +371,36 @@ def test_the_curl_examples_against_the_server_as_the_docs_start_it(tmp_path):
     assert "Access-Control-Allow-Methods: POST, OPTIONS" in preflight
     assert post.startswith("200")
     assert post.rstrip().endswith('{"jsonrpc":"2.0","id":"ID1","result":"hello"}')
+
+
+def test_the_throwaway_rabbitmq_recipe_runs_as_written(tmp_path):
+    """The guide's private RabbitMQ node starts, answers AMQP, and its own rabbitmqctl (with
+    the same environment) reaches it; on free ports instead of the guide's."""
+    rabbitmq_server = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+    require(rabbitmq_server.exists() and shutil.which("epmd") is not None,
+            "rabbitmq-server is not installed (apt-get install -y rabbitmq-server)")
+    recipe = code_block_after("flaskcelery.rst", "To try RabbitMQ without touching")
+    ports = {"25673": free_port(), "4370": free_port(), "5673": free_port()}  # longest first
+    for written, port in ports.items():
+        assert written in recipe
+        recipe = recipe.replace(written, str(port))
+    epmd_port, amqp_port = ports["4370"], ports["5673"]
+    script = tmp_path / "recipe.sh"
+    script.write_text(f"set -e\nexport TMPDIR={tmp_path}\n{recipe}\n")
+    try:
+        with running(["bash", script], port=amqp_port, log_path=tmp_path / "rabbitmq.log",
+                     timeout=60):
+            node_home = next(tmp_path.glob("tmp.*"))
+            ctl = subprocess.run(
+                ["/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", "try@localhost", "list_queues"],
+                env={**os.environ, "HOME": str(node_home), "ERL_EPMD_PORT": str(epmd_port)},
+                capture_output=True, text=True, timeout=60)
+            assert ctl.returncode == 0, ctl.stdout + ctl.stderr
+            from kombu import Connection
+
+            with Connection(f"amqp://guest:guest@127.0.0.1:{amqp_port}//",
+                            connect_timeout=10) as connection:
+                connection.connect()
+                assert connection.connected
+    finally:
+        subprocess.run(["epmd", "-port", str(epmd_port), "-kill"], capture_output=True)
