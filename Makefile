@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-cors test lint docs bench system-deps clean
+.PHONY: setup demo demo-cors test lint docs screenshots bench system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
@@ -32,6 +32,11 @@ lint: setup
 
 docs: setup
 	$(VENV)/bin/sphinx-build -W -b html docs docs/_build/html
+
+# The guide's pictures of the pages, taken by the Chromium tests against the real demos.
+screenshots: system-deps setup
+	./build.sh
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_screenshots.py
 
 test: system-deps setup
 	$(VENV)/bin/ruff check .

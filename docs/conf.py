@@ -6,6 +6,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The packages are imported from the working tree, exactly as the tests import them.
 sys.path.insert(0, str(REPO_ROOT))
+# The docs' own extension: sequence diagrams drawn as inline SVG, nothing fetched.
+sys.path.insert(0, str(REPO_ROOT / "docs" / "_ext"))
 
 project = "flaskexamples"
 author = "the flaskexamples authors"
@@ -16,6 +18,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    "sequence_diagram",
 ]
 
 root_doc = "index"
@@ -36,5 +39,6 @@ autodoc_class_signature = "separated"
 doctest_test_doctest_blocks = ""
 
 html_theme = "alabaster"
+html_static_path = ["_static"]
 html_title = "flaskexamples: Flask + Pyjamas + Celery"
 html_theme_options = {"description": "Python in the browser, Flask, JSON-RPC, CORS, Celery"}
