@@ -199,7 +199,9 @@ class RowView(BlockView):
 
 class LabelView(View):
     def create(self, parent):
-        return ttk.Label(parent, text=self.element._caption, justify="left")
+        # long texts wrap at about the width of the page's text area, as on the page
+        wrap = tkfont.nametofont("TkDefaultFont").measure("0" * MAX_TEXT_WIDTH)
+        return ttk.Label(parent, text=self.element._caption, justify="left", wraplength=wrap)
 
     def update_caption(self):
         self.widget.configure(text=self.element._caption)
@@ -263,10 +265,13 @@ class HTMLView(View):
         return name
 
     def fit_height(self):
-        counted = self.text.count("1.0", "end-1c", "displaylines")  # line breaks shown
-        breaks = counted[0] if isinstance(counted, tuple) else counted
-        if breaks:
-            self.text.configure(height=breaks + 1)
+        # in lines of the text's font: headings are taller, so measure the pixels
+        counted = self.text.count("1.0", "end", "update", "ypixels")
+        pixels = (counted[0] if isinstance(counted, tuple) else counted) or 0
+        line = tkfont.Font(font=self.text.cget("font")).metrics("linespace")
+        lines = max(1, -(-pixels // line))
+        if int(self.text.cget("height")) != lines:
+            self.text.configure(height=lines)
 
 
 class TextAreaView(View):

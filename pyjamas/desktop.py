@@ -101,14 +101,18 @@ def run(page_class, argv=None):
         print(f"{prog}: no tkinter in this Python ({error})", file=sys.stderr)
         return 2
     href = page_href(page_class, args.server.rstrip("/"), args.page_server)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _close)
     try:
         with desktop_window(page_class, href) as window:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                # handled between two Tk events (the glue's queue is drained every few ms)
-                signal.signal(signum, lambda *_: window.root.quit())
             window.root.protocol("WM_DELETE_WINDOW", window.root.quit)
             window.root.mainloop()
     except tkinter.TclError as error:  # no X server: DISPLAY unset or unreachable
         print(f"{prog}: cannot open a window ({error})", file=sys.stderr)
         return 2
     return 0
+
+
+def _close(signum, frame):
+    """Ctrl-C or SIGTERM: leave the event loop (Tk's mainloop checks for signals), close."""
+    raise SystemExit(0)
