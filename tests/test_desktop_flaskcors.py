@@ -4,6 +4,7 @@ Buttons are pressed through Tk (``invoke``), the method is chosen in the Tk comb
 every answer is read back from the Tk label, while the event loop runs until it is there.
 """
 
+import os
 import re
 import signal
 import subprocess
@@ -184,3 +185,22 @@ def test_page_module_without_a_display_says_so():
                             text=True, timeout=60)
     assert result.returncode == 2
     assert re.search(r"cannot open a window \(.*display", result.stderr), result.stderr
+
+
+def test_demo_opens_the_desktop_window_and_stops_when_it_closes(x_display, tmp_path):
+    build_if_stale(PAGE)
+    with run_demo("flaskcors", log_path=tmp_path / "demo.log", args=["--desktop"]) as demo:
+        probe = tkinter.Tk()
+        try:
+            wait_until(probe, lambda: "flask_jsonrpc_cors" in tk_applications(probe),
+                       what="the demo's window")
+        finally:
+            probe.destroy()
+        line = re.search(r"^Desktop window: (.*) \(pid (\d+)\)$", demo.log(), re.MULTILINE)
+        assert line, demo.log()
+        assert line.group(1).endswith(f"Flask_JSONRPC_CORS.py --server {demo.api_url} "
+                                      f"--page-server {page_server(demo)}")
+        os.kill(int(line.group(2)), signal.SIGTERM)  # as when the user closes the window
+
+        assert demo.process.wait(20) == 0
+        assert "Stopping." in demo.log()
