@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-cors test lint docs bench system-deps clean
+.PHONY: setup demo demo-cors test lint docs screenshots bench system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
@@ -35,6 +35,11 @@ test: system-deps setup
 	./build.sh
 	$(VENV)/bin/python -m pytest
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+
+# The desktop windows' pictures in the docs, taken by their tests on Xvfb.
+screenshots: system-deps setup
+	DESKTOP_SCREENSHOTS=docs/_static $(VENV)/bin/python -m pytest -q \
+		tests/test_desktop_flaskcors.py tests/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
 
 bench: system-deps setup
 	$(PY) -m bench
