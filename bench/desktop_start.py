@@ -83,11 +83,7 @@ def _desktop_load(server: str, display: str) -> dict:
 
 def _browser_load(context, url: str) -> dict:
     """Open the page in a new tab (cache disabled); ms from navigation to button, answer."""
-    tab = context.new_page()
-    try:
-        cdp = context.new_cdp_session(tab)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    with browser.cold_tab(context) as tab:
         start = time.monotonic()
         tab.goto(url, wait_until="commit")
         tab.wait_for_selector("#" + BUTTON)
@@ -99,8 +95,6 @@ def _browser_load(context, url: str) -> dict:
             raise RuntimeError(f"{url} showed {text!r}, not the echo")
         return {"drawn_ms": (drawn - start) * 1000, "shown_ms": (shown - start) * 1000,
                 "call_ms": call_ms}
-    finally:
-        tab.close()
 
 
 def _figure(ctx, desktop: list[dict], page: list[dict], rounds: int) -> Figure:

@@ -1,7 +1,8 @@
 """The flaskcelery page module as a desktop window (Tk on Xvfb), against ``python -m
 flaskcelery``: its Flask app and its own Celery worker on the embedded broker.
 
-Echo tasks wait ``ECHO_COUNTDOWN`` = 1 s and the window polls every 200 ms (``poll=200`` in
+The demo is the browser tests' (``celery_demo``). Echo tasks wait ``ECHO_COUNTDOWN`` = 1 s
+and the window polls every 200 ms (``poll=200`` in
 its page URL), so each echo takes several polls. The texts are read from the Tk widgets,
 recorded on every turn of the event loop.
 """
@@ -10,30 +11,20 @@ import re
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
-from flaskcelery.__main__ import PAGE
 from flaskcelery.FLASKCELERYExample import FLASKCELERYExample
 from pyjamas.desktop import desktop_window, page_href
-from tests.support.browser import STATUS_WAITING, run_demo
+from tests import test_flaskcelery_browser as browser_tests
+from tests.support.browser import STATUS_WAITING
 from tests.support.desktop import screenshot, wait_until
-from tests.support.services import clean_env
 from tests.test_flaskcelery_browser import TASK_ID, TEXT
 
 pytestmark = pytest.mark.desktop
 
+celery_demo = browser_tests.celery_demo  # the same fixture: python -m flaskcelery, its worker
+
 METHODS = ["Echo", "Reverse", "UPPERCASE", "lowercase", "Non existant"]
 EXPECTED = {"Echo": TEXT, "Reverse": TEXT[::-1], "UPPERCASE": TEXT.upper(),
             "lowercase": TEXT.lower()}
-
-
-@pytest.fixture(scope="module")
-def celery_demo(tmp_path_factory):
-    build_if_stale(PAGE)
-    env = clean_env(FLASKCELERY_INSTANCE=str(tmp_path_factory.mktemp("instance")),
-                    ECHO_COUNTDOWN="1")
-    log_path = tmp_path_factory.mktemp("demo") / "demo.log"
-    with run_demo("flaskcelery", env=env, log_path=log_path) as demo:
-        yield demo
 
 
 @pytest.fixture(scope="module")

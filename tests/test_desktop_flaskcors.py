@@ -19,7 +19,12 @@ from flaskcors.Flask_JSONRPC_CORS import Flask_JSONRPC_CORS
 from pyjamas.desktop import desktop_window, page_href
 from pyjamas.JSONService import JSONProxy
 from tests.support.browser import STATUS_WAITING, run_demo
-from tests.support.desktop import screenshot, wait_until
+from tests.support.desktop import (
+    screenshot,
+    tk_applications,
+    wait_for_tk_application,
+    wait_until,
+)
 from tests.support.processes import PYTHON, free_port, running
 from tests.test_flaskcors_browser import BUTTONS, METHODS, ORIGINAL_TEXT
 
@@ -163,21 +168,11 @@ def test_screenshot_shows_the_window(window, tmp_path):
 
 def test_page_module_run_as_a_program_opens_a_window(x_display, demo, tmp_path):
     command = [PYTHON, PAGE, "--server", demo.api_url, "--page-server", page_server(demo)]
+    before = tk_applications()  # this process's own windows have the same name
     with running(command, log_path=tmp_path / "window.log") as process:
-        # a Tk application registers its name on the display once its window exists
-        probe = tkinter.Tk()
-        try:
-            wait_until(probe, lambda: "flask_jsonrpc_cors" in tk_applications(probe),
-                       what="the window")
-        finally:
-            probe.destroy()
+        wait_for_tk_application("flask_jsonrpc_cors", ignore=before)
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0
-
-
-def tk_applications(probe):
-    """The (lower-cased) names of the Tk applications on ``probe``'s display."""
-    return [name.lower() for name in probe.tk.call("winfo", "interps")]
 
 
 def test_page_module_without_a_display_says_so():
@@ -189,13 +184,9 @@ def test_page_module_without_a_display_says_so():
 
 def test_demo_opens_the_desktop_window_and_stops_when_it_closes(x_display, tmp_path):
     build_if_stale(PAGE)
+    before = tk_applications()
     with run_demo("flaskcors", log_path=tmp_path / "demo.log", args=["--desktop"]) as demo:
-        probe = tkinter.Tk()
-        try:
-            wait_until(probe, lambda: "flask_jsonrpc_cors" in tk_applications(probe),
-                       what="the demo's window")
-        finally:
-            probe.destroy()
+        wait_for_tk_application("flask_jsonrpc_cors", ignore=before)
         line = re.search(r"^Desktop window: (.*) \(pid (\d+)\)$", demo.log(), re.MULTILINE)
         assert line, demo.log()
         assert line.group(1).endswith(f"Flask_JSONRPC_CORS.py --server {demo.api_url} "

@@ -20,10 +20,12 @@ from pyjamas.ui.ListBox import ListBox
 from pyjamas.ui.RootPanel import RootPanel
 from pyjamas.ui.TextArea import TextArea
 from pyjamas.ui.VerticalPanel import VerticalPanel
+from tests import test_pyjamas_ui
 from tests.support.desktop import wait_until
-from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
 
 pytestmark = pytest.mark.desktop
+
+api_url = test_pyjamas_ui.api_url  # the same fixture: run_flask_server.py on a free port
 
 
 class Page:
@@ -138,14 +140,6 @@ def test_timers_fire_on_the_tk_loop_and_cancel(window):
     assert ticks == [threading.get_ident()] * 3
     assert fired == ["once", "last"]
     assert not ticker.isScheduled() and not once.isScheduled()
-
-
-@pytest.fixture(scope="module")
-def api_url():
-    port = free_port()
-    server_dir = REPO_ROOT / "flaskcors/public/services/flask_example"
-    with running([PYTHON, "run_flask_server.py", "--port", port], cwd=server_dir, port=port):
-        yield f"http://localhost:{port}"
 
 
 def test_wait_runs_the_loop_until_the_handlers_ran(window, api_url):

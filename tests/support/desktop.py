@@ -8,9 +8,11 @@ Fixtures (registered for every test module by ``tests/conftest.py``):
     ``xwd`` or no tkinter: a skip, or a failure with ``CI=true``.
 
 Helpers: :func:`xvfb` (the same server as a context manager, for bench/), :func:`wait_until`
-(run a window's event loop until a condition holds), :func:`screenshot` (the window as a PNG,
-with its number of distinct colours). ``DESKTOP_SCREENSHOTS=DIR`` makes the screenshot tests
-keep their pictures in ``DIR`` too (``make screenshots`` puts them in ``docs/_static``).
+(run a window's event loop until a condition holds), :func:`wait_for_tk_application` (until
+another process's window is up; :func:`tk_applications` are those already up),
+:func:`screenshot` (the window as a PNG, with its number of distinct colours).
+``DESKTOP_SCREENSHOTS=DIR`` makes the screenshot tests keep their pictures in ``DIR`` too
+(``make screenshots`` puts them in ``docs/_static``).
 """
 
 import importlib.util
@@ -83,6 +85,32 @@ def wait_until(root, condition, timeout: float = 20.0, what: str = "the conditio
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not happen within {timeout} s")
         time.sleep(0.005)
+
+
+def tk_applications() -> list[str]:
+    """The names of the Tk applications running on this display (any process's): Tk
+    registers one when an application creates its main window, from its class name (first
+    letter in lower case), with `` #2``, `` #3``... appended when the name is taken."""
+    import tkinter
+
+    probe = tkinter.Tk()
+    try:
+        return list(probe.tk.call("winfo", "interps"))
+    finally:
+        probe.destroy()
+
+
+def wait_for_tk_application(name: str, ignore=(), timeout: float = 20.0) -> str:
+    """Wait until a Tk application called ``name`` (any case), not one of ``ignore`` (the
+    names that :func:`tk_applications` gave before), runs on this display; its name."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for app in tk_applications():
+            if app.split(" #")[0].lower() == name.lower() and app not in ignore:
+                return app
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no new Tk application {name!r} within {timeout} s")
+        time.sleep(0.05)
 
 
 def screenshot(root, path: Path) -> int:
