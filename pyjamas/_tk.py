@@ -82,7 +82,7 @@ class TkPlatform:
                                                     reason=status_text)
             self.call_soon(request.finish, on_done, status, text, status_text)
 
-        request.thread = _python.send(method, url, data, headers, answered)
+        _python.send(method, url, data, headers, answered)
         return request
 
     def is_pending(self, request):
@@ -144,7 +144,6 @@ class PendingRequest:
 
     def __init__(self):
         self.done = False
-        self.thread = None
 
     def finish(self, on_done, *answer):
         try:
