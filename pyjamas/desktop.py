@@ -18,6 +18,7 @@ test) that drives the event loop itself.
 """
 
 import argparse
+import re
 import signal
 import sys
 import urllib.parse
@@ -40,6 +41,20 @@ def page_href(page_class, server=DEFAULT_SERVER, page_server=DEFAULT_PAGE_SERVER
     return page_server.rstrip("/") + "/" + name + ".html?" + query
 
 
+def page_title(page_class):
+    """The ``<title>`` of the page's HTML file (Pyjamas' layout: ``public/PAGE.html`` beside
+    the page module), else the class name."""
+    module = sys.modules[page_class.__module__]
+    if getattr(module, "__file__", None):
+        html = Path(module.__file__).parent / "public" / (Path(module.__file__).stem + ".html")
+        if html.is_file():
+            found = re.search(r"<title>\s*(.*?)\s*</title>", html.read_text(encoding="utf-8"),
+                              re.DOTALL | re.IGNORECASE)
+            if found:
+                return found.group(1)
+    return page_class.__name__
+
+
 @contextmanager
 def desktop_window(page_class, href):
     """Open a window showing ``page_class()`` loaded from ``href`` (its ``onModuleLoad``
@@ -50,7 +65,7 @@ def desktop_window(page_class, href):
     from pyjamas._tk import TkPlatform
 
     root = tkinter.Tk(className=page_class.__name__)
-    root.title(page_class.__name__)
+    root.title(page_title(page_class))
     try:
         platform = TkPlatform(root, href)
         previous = _platform.select(platform)

@@ -71,7 +71,7 @@ def test_window_shows_the_page(window, demo):
     assert window.widget("method").get() == "Echo"
     for button, label in BUTTONS.items():
         assert window.widget(button).cget("text") == label.format(port=demo.api_port)
-    assert window.root.title() == "Flask_JSONRPC_CORS"
+    assert window.root.title() == "Flask JSON-RPC CORS Example"  # the HTML page's title
 
 
 @pytest.mark.parametrize("method", list(METHODS))
