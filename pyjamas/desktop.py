@@ -30,6 +30,12 @@ from pyjamas import _platform
 DEFAULT_SERVER = "http://localhost:5000"
 DEFAULT_PAGE_SERVER = "http://localhost:8000"
 
+# Closed windows' roots, kept until the interpreter exits: Tcl aborts the process if an
+# interpreter is deleted on another thread than its own, which happens when the last
+# reference to a root (a widget, a timer handle, a page left in a reference cycle) goes with
+# a garbage collection that some other thread (an HTTP request's) happened to start.
+_closed_roots = []
+
 
 def page_href(page_class, server=DEFAULT_SERVER, page_server=DEFAULT_PAGE_SERVER, **params):
     """The URL the browser would show for ``page_class``'s page on ``page_server`` with
@@ -78,6 +84,7 @@ def desktop_window(page_class, href):
             _platform.select(previous)
     finally:
         root.destroy()
+        _closed_roots.append(root)
 
 
 class DesktopWindow:
