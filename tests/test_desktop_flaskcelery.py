@@ -7,22 +7,16 @@ its page URL), so each echo takes several polls. The texts are read from the Tk 
 recorded on every turn of the event loop.
 """
 
-import os
 import re
-import signal
 
 import pytest
 
+from flaskcelery.__main__ import PAGE
 from flaskcelery.FLASKCELERYExample import FLASKCELERYExample
 from pyjamas.desktop import desktop_window, page_href
 from tests import test_flaskcelery_browser as browser_tests
-from tests.support.browser import STATUS_WAITING, run_demo
-from tests.support.desktop import (
-    screenshot,
-    tk_applications,
-    wait_for_tk_application,
-    wait_until,
-)
+from tests.support.browser import STATUS_WAITING
+from tests.support.desktop import close_demo_window, screenshot, wait_until
 from tests.support.services import clean_env
 from tests.test_flaskcelery_browser import TASK_ID, TEXT
 
@@ -157,15 +151,4 @@ def test_flask_buttons_still_answer_at_once(window, button):
 
 def test_demo_opens_the_celery_window_and_stops_all_when_it_closes(x_display, tmp_path):
     env = clean_env(FLASKCELERY_INSTANCE=str(tmp_path / "instance"))
-    before = tk_applications()
-    with run_demo("flaskcelery", env=env, log_path=tmp_path / "demo.log",
-                  args=["--desktop"]) as demo:
-        wait_for_tk_application("fLASKCELERYExample", ignore=before)
-        line = re.search(r"^Desktop window: (.*) \(pid (\d+)\)$", demo.log(), re.MULTILINE)
-        assert line, demo.log()
-        assert line.group(1).endswith(f"/FLASKCELERYExample.py --server {demo.api_url} "
-                                      f"--page-server http://localhost:{demo.page_port}")
-        os.kill(int(line.group(2)), signal.SIGTERM)  # as when the user closes the window
-
-        assert demo.process.wait(60) == 0
-        assert "Stopping." in demo.log()
+    close_demo_window("flaskcelery", PAGE, tmp_path / "demo.log", env=env)

@@ -4,7 +4,6 @@ Buttons are pressed through Tk (``invoke``), the method is chosen in the Tk comb
 every answer is read back from the Tk label, while the event loop runs until it is there.
 """
 
-import os
 import re
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from pyjamas.desktop import desktop_window, page_href
 from pyjamas.JSONService import JSONProxy
 from tests.support.browser import STATUS_WAITING, run_demo
 from tests.support.desktop import (
+    close_demo_window,
     screenshot,
     tk_applications,
     wait_for_tk_application,
@@ -183,15 +183,4 @@ def test_page_module_without_a_display_says_so():
 
 
 def test_demo_opens_the_desktop_window_and_stops_when_it_closes(x_display, tmp_path):
-    build_if_stale(PAGE)
-    before = tk_applications()
-    with run_demo("flaskcors", log_path=tmp_path / "demo.log", args=["--desktop"]) as demo:
-        wait_for_tk_application("flask_jsonrpc_cors", ignore=before)
-        line = re.search(r"^Desktop window: (.*) \(pid (\d+)\)$", demo.log(), re.MULTILINE)
-        assert line, demo.log()
-        assert line.group(1).endswith(f"Flask_JSONRPC_CORS.py --server {demo.api_url} "
-                                      f"--page-server {page_server(demo)}")
-        os.kill(int(line.group(2)), signal.SIGTERM)  # as when the user closes the window
-
-        assert demo.process.wait(20) == 0
-        assert "Stopping." in demo.log()
+    close_demo_window("flaskcors", PAGE, tmp_path / "demo.log")

@@ -10,6 +10,7 @@ Fixtures (registered for every test module by ``tests/conftest.py``):
 Helpers: :func:`xvfb` (the same server as a context manager, for bench/), :func:`wait_until`
 (run a window's event loop until a condition holds), :func:`wait_for_tk_application` (until
 another process's window is up; :func:`tk_applications` are those already up),
+:func:`close_demo_window` (``python -m <example> --desktop``, its window opened and closed),
 :func:`screenshot` (the window as a PNG, with its number of distinct colours).
 ``DESKTOP_SCREENSHOTS=DIR`` makes the screenshot tests keep their pictures in ``DIR`` too
 (``make screenshots`` puts them in ``docs/_static``).
@@ -17,8 +18,10 @@ another process's window is up; :func:`tk_applications` are those already up),
 
 import importlib.util
 import os
+import re
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import time
@@ -111,6 +114,30 @@ def wait_for_tk_application(name: str, ignore=(), timeout: float = 20.0) -> str:
         if time.monotonic() > deadline:
             raise TimeoutError(f"no new Tk application {name!r} within {timeout} s")
         time.sleep(0.05)
+
+
+def close_demo_window(module: str, page: Path, log_path: Path, env=None,
+                      timeout: float = 60.0) -> None:
+    """Run ``python -m <module> --desktop`` (the demo's servers and the window of ``page``),
+    check that its window opens on the demo's servers, close it (SIGTERM, as the window
+    manager's close does for the process), and check that the whole demo stops with it."""
+    from flask_pyjamas.build import build_if_stale
+
+    from .browser import run_demo
+
+    build_if_stale(page)  # the demo serves the built page too
+    before = tk_applications()
+    with run_demo(module, env=env, log_path=log_path, args=["--desktop"]) as demo:
+        # the Tk application's name: the page class's (the module's) name, first letter lower
+        wait_for_tk_application(page.stem[0].lower() + page.stem[1:], ignore=before)
+        line = re.search(r"^Desktop window: (.*) \(pid (\d+)\)$", demo.log(), re.MULTILINE)
+        assert line, demo.log()
+        assert line.group(1).endswith(f"/{page.name} --server {demo.api_url} "
+                                      f"--page-server http://localhost:{demo.page_port}")
+        os.kill(int(line.group(2)), signal.SIGTERM)
+
+        assert demo.process.wait(timeout) == 0
+        assert "Stopping." in demo.log()
 
 
 def screenshot(root, path: Path) -> int:
