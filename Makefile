@@ -33,10 +33,13 @@ lint: setup
 docs: setup
 	$(VENV)/bin/sphinx-build -W -b html docs docs/_build/html
 
-# The guide's pictures of the pages, taken by the Chromium tests against the real demos.
+# The guide's pictures: the pages taken by the Chromium tests against the real demos, the
+# desktop windows by their tests on Xvfb.
 screenshots: system-deps setup
 	./build.sh
 	UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_screenshots.py
+	DESKTOP_SCREENSHOTS=docs/_static $(VENV)/bin/python -m pytest -q \
+		tests/test_desktop_flaskcors.py tests/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
 
 test: system-deps setup
 	$(VENV)/bin/ruff check .

@@ -23,12 +23,14 @@ from pathlib import Path
 
 from .report import FAILED, Context, Figure, failed, machine, to_json, to_markdown
 
-# name: figure number. Run in this order: flaskcors first, the browser, then Celery.
+# name: figure number. Run in this order: flaskcors first, the browser and the desktop
+# window, then Celery.
 BENCHMARKS = {
     "jsonrpc_overhead": 1,
     "batch": 2,
     "preflight_cache": 3,
     "client_weight": 7,
+    "desktop_start": 8,
     "celery_roundtrip": 4,
     "celery_throughput": 5,
     "polling_cost": 6,

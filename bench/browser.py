@@ -87,6 +87,19 @@ def flask_api(log_path: Path, allowed_origins: list[str], env: dict | None = Non
         yield FlaskAPI(log_path, port)
 
 
+@contextmanager
+def cold_tab(context):
+    """A new tab with the HTTP cache disabled (through CDP), closed afterwards."""
+    page = context.new_page()
+    try:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        yield page
+    finally:
+        page.close()
+
+
 def page_url(base: str, example: str, api: FlaskAPI) -> str:
     return f"{base}/{example}/{OUTPUTS[example].name}?server={api.url}"
 

@@ -84,11 +84,7 @@ def run(ctx) -> list[Figure]:
 
 def _load(context, url: str) -> dict:
     """One cold load of ``url``: JS bytes, time until it can call, and one checked call."""
-    page = context.new_page()
-    try:
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    with browser.cold_tab(context) as page:
         page.add_init_script(INIT_JS)
         responses = []
         page.on("response", lambda response: responses.append(response))
@@ -111,8 +107,6 @@ def _load(context, url: str) -> dict:
             "js_bytes": sum(len(b) for b in bodies),
             "js_gzip_bytes": sum(len(gzip.compress(b, 6)) for b in bodies),
         }
-    finally:
-        page.close()
 
 
 def _figures(ctx, samples: dict, loads: int) -> list[Figure]:

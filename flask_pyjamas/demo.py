@@ -7,8 +7,10 @@ sends CORS preflights. ``python -m flaskcors`` and ``python -m flaskcelery`` are
 
 * :func:`demo_argument_parser`, the options every demo takes;
 * :func:`demo_apps`, the page app and the API app;
-* :func:`serve_demo`, which runs both until SIGINT or SIGTERM;
-* :class:`WorkerProcess`, a Celery worker beside them.
+* :func:`serve_demo`, which runs both until SIGINT or SIGTERM (or, with ``--desktop``, until
+  the desktop window is closed);
+* :class:`WorkerProcess`, a Celery worker beside them;
+* :class:`DesktopClient`, the page module run as a desktop window beside them.
 """
 
 import argparse
@@ -24,14 +26,16 @@ from .page_server import BackgroundServer, create_page_app, page_origins
 from .settings import allowed_origins_from_environment
 
 
-def wait_for_stop_signal() -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM; then restore the previous handlers."""
+def wait_for_stop_signal(until=None) -> None:
+    """Block until SIGINT (Ctrl-C) or SIGTERM, or until ``until()`` is true (checked every
+    half second); then restore the previous handlers."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT,
                                                                           signal.SIGTERM)}
     try:
         while not stop.wait(0.5):  # a timeout keeps the main thread responsive to signals
-            pass
+            if until is not None and until():
+                break
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -44,6 +48,9 @@ def demo_argument_parser(prog: str, description: str) -> argparse.ArgumentParser
     parser.add_argument("--page-port", type=int, default=8000, help="page port (default 8000)")
     parser.add_argument("--api-port", type=int, default=5000, help="Flask port (default 5000)")
     parser.add_argument("--no-build", action="store_true", help="serve output/ as it is")
+    parser.add_argument("--desktop", action="store_true",
+                        help="also open the page as a desktop window (Tk; needs a display); "
+                             "closing it stops the demo")
     return parser
 
 
@@ -69,20 +76,26 @@ def demo_apps(page: Path, args: argparse.Namespace, create_api_app):
 
 
 def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=5000,
-               page="index.html", extra_servers=(), stops="both") -> None:
+               page="index.html", extra_servers=(), stops="both", desktop=None) -> None:
     """Serve ``page_app`` on ``host:page_port`` and ``api_app`` on ``host:api_port``, print
     the URL to open, and stop both (and each of ``extra_servers``, objects with ``stop()``)
-    on Ctrl-C or SIGTERM."""
+    on Ctrl-C or SIGTERM. ``desktop``: the page module (a path) to open as a desktop window
+    too, on these servers; closing it stops the demo."""
     servers = [BackgroundServer(page_app, host, page_port), BackgroundServer(api_app, host,
                                                                              api_port)]
     for server in servers:
         server.start()
     print(demo_banner(host, page_port, api_port, page, stops), flush=True)
+    clients = []
     try:
-        wait_for_stop_signal()
+        if desktop is not None:
+            clients.append(DesktopClient(desktop, host, page_port, api_port).start())
+            print(f"Desktop window: {' '.join(clients[0].args)} (pid {clients[0].proc.pid})",
+                  flush=True)
+        wait_for_stop_signal(until=clients[0].closed if clients else None)
     finally:
         print("Stopping.", flush=True)
-        stop_all([*servers, *extra_servers])
+        stop_all([*clients, *servers, *extra_servers])
 
 
 def stop_all(servers) -> None:
@@ -94,9 +107,14 @@ def stop_all(servers) -> None:
         stopper.join()
 
 
+def url_host(host: str) -> str:
+    """The name a client on this machine uses for a server bound to ``host``."""
+    return "localhost" if host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else host
+
+
 def demo_url(host: str, page_port: int, api_port: int, page: str = "index.html") -> str:
     """The page URL to open; ``?server=`` only when the API is not on localhost:5000."""
-    name = "localhost" if host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else host
+    name = url_host(host)
     url = f"http://{name}:{page_port}/{page}"
     if (name, api_port) != ("localhost", 5000):
         url += f"?server=http://{name}:{api_port}"
@@ -147,4 +165,33 @@ class WorkerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)  # pool processes left behind, if any
         except ProcessLookupError:
             pass
+        self.proc.wait()
+
+
+class DesktopClient:
+    """``python PAGE.py --server ... --page-server ...``: the page module as a desktop window
+    (:mod:`pyjamas.desktop`) on the demo's servers, in a process of its own."""
+
+    def __init__(self, page: Path, host: str, page_port: int, api_port: int):
+        name = url_host(host)
+        self.args = [sys.executable, str(page), "--server", f"http://{name}:{api_port}",
+                     "--page-server", f"http://{name}:{page_port}"]
+        self.proc = None
+
+    def start(self) -> "DesktopClient":
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL)
+        return self
+
+    def closed(self) -> bool:
+        """True once the window's process has ended (the user closed it, or it failed)."""
+        return self.proc.poll() is not None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close the window (SIGTERM); SIGKILL after ``timeout`` seconds."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
         self.proc.wait()

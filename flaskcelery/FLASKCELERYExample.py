@@ -10,7 +10,8 @@ texts, ``?server=``), and adds a heavy task (counting primes) whose progress the
 shows in a progress bar.
 
 Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5000``) and
-``?poll=MS`` (the polling period, default 1000 ms). Compiled by ``./build.sh``.
+``?poll=MS`` (the polling period, default 1000 ms). Compiled by ``./build.sh``; ``python
+FLASKCELERYExample.py [--server URL] [--page-server URL]`` opens it as a desktop window.
 """
 
 # __pragma__ ('kwargs')
@@ -256,5 +257,12 @@ def poll_millis():
 
 
 if __name__ == "__main__":
+    # __pragma__ ('skip')
+    import sys
+
+    from pyjamas.desktop import run
+
+    sys.exit(run(FLASKCELERYExample))  # CPython: the page in a desktop window (the pyjd role)
+    # __pragma__ ('noskip')
     app = FLASKCELERYExample()
     app.onModuleLoad()

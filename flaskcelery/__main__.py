@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     worker.start()
     try:
         serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
-                   page=PAGE.stem + ".html", extra_servers=[worker], stops="all three")
+                   page=PAGE.stem + ".html", extra_servers=[worker], stops="all three",
+                   desktop=PAGE if args.desktop else None)
     except KeyboardInterrupt:
         return 130
     finally:

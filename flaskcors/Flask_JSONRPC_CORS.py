@@ -2,9 +2,9 @@
 two on a Flask server on another origin (CORS).
 
 The Pyjamas example ``examples/jsonrpc`` adapted for Flask, as in the original flaskexamples.
-``./build.sh`` compiles it to JavaScript; ``python Flask_JSONRPC_CORS.py`` runs it under
-CPython. The Flask server is ``http://localhost:5000`` unless the page URL says
-``?server=URL``.
+``./build.sh`` compiles it to JavaScript; ``python Flask_JSONRPC_CORS.py [--server URL]
+[--page-server URL]`` opens it as a desktop window (Tk, :mod:`pyjamas.desktop`). The Flask
+server is ``http://localhost:5000`` unless the page URL says ``?server=URL``.
 
 Everything the page does is the page skeleton's
 (:class:`flask_pyjamas.client.echo_page.JSONRPCExample`, shared with the flaskcelery page):
@@ -21,5 +21,12 @@ class Flask_JSONRPC_CORS(JSONRPCExample):
 
 
 if __name__ == "__main__":
+    # __pragma__ ('skip')
+    import sys
+
+    from pyjamas.desktop import run
+
+    sys.exit(run(Flask_JSONRPC_CORS))  # CPython: the page in a desktop window (the pyjd role)
+    # __pragma__ ('noskip')
     app = Flask_JSONRPC_CORS()
     app.onModuleLoad()

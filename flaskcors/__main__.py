@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     args = demo_argument_parser("python -m flaskcors", __doc__.split("\n")[0]).parse_args(argv)
     page_app, api_app = demo_apps(PAGE, args, create_app)
     serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
-               page=PAGE.stem + ".html")
+               page=PAGE.stem + ".html", desktop=PAGE if args.desktop else None)
     return 0
 
 

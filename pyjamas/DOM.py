@@ -7,7 +7,7 @@ In a browser these are the page's elements; under CPython, stand-ins
 from pyjamas import _browser as _runtime
 
 # __pragma__ ('skip')
-from pyjamas import _python as _runtime  # noqa: F811  (CPython: stand-in elements)
+from pyjamas._platform import glue as _runtime  # noqa: F811  (CPython)
 
 # __pragma__ ('noskip')
 

@@ -9,7 +9,7 @@ server is unreachable, or, in a browser, the CORS policy refused the page's orig
 from pyjamas import _browser as _runtime
 
 # __pragma__ ('skip')
-from pyjamas import _python as _runtime  # noqa: F811  (CPython: urllib instead of XHR)
+from pyjamas._platform import glue as _runtime  # noqa: F811  (CPython)
 
 # __pragma__ ('noskip')
 

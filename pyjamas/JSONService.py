@@ -30,7 +30,7 @@ Under CPython the requests run on threads and the handler is called from them; c
 from pyjamas import _browser as _runtime
 
 # __pragma__ ('skip')
-from pyjamas import _python as _runtime  # noqa: F811  (CPython: json, urllib, threads)
+from pyjamas._platform import glue as _runtime  # noqa: F811  (CPython)
 
 # __pragma__ ('noskip')
 from pyjamas.HTTPRequest import HTTPRequest

@@ -16,7 +16,7 @@ called on the timer's thread). A Timer mixes into a widget, with both ``__init__
 from pyjamas import _browser as _runtime
 
 # __pragma__ ('skip')
-from pyjamas import _python as _runtime  # noqa: F811  (CPython: threading timers)
+from pyjamas._platform import glue as _runtime  # noqa: F811  (CPython)
 
 # __pragma__ ('noskip')
 

@@ -6,7 +6,7 @@
 from pyjamas import _browser as _runtime
 
 # __pragma__ ('skip')
-from pyjamas import _python as _runtime  # noqa: F811  (CPython: no page, an empty URL)
+from pyjamas._platform import glue as _runtime  # noqa: F811  (CPython)
 
 # __pragma__ ('noskip')
 

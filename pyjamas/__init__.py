@@ -6,5 +6,8 @@ work over urllib and threads and the :mod:`pyjamas.ui` widgets hold their state 
 stand-in elements, so scripts and tests can use the client as it is.
 
 Each public module imports its platform glue from :mod:`pyjamas._browser`; under CPython a
-``__pragma__ ('skip')`` block (invisible to Transcrypt) replaces it with :mod:`pyjamas._python`.
+``__pragma__ ('skip')`` block (invisible to Transcrypt) replaces it with
+:data:`pyjamas._platform.glue`, which forwards to :mod:`pyjamas._python` (headless), or to the
+Tk glue (:mod:`pyjamas._tk`, :mod:`pyjamas._tk_widgets`) once :mod:`pyjamas.desktop` has opened
+the page in a desktop window at start-up.
 """

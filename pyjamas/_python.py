@@ -143,7 +143,12 @@ def get_body():
 
 
 def get_element_by_id(element_id):
-    pending = [_body]
+    return find_element(_body, element_id)
+
+
+def find_element(root, element_id):
+    """The element with ``element_id`` in the tree under ``root`` (itself included), or None."""
+    pending = [root]
     while pending:
         element = pending.pop()
         if element.id == element_id:

@@ -2,10 +2,11 @@
 # Installs the Debian packages the test suite starts for real: Chromium (browser tests),
 # RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks), nginx and Apache
 # (the deployment configs in docs/deploy/ are tested against both), Node.js (runs the
-# bundled JavaScript in a unit test).
+# bundled JavaScript in a unit test), Xvfb and xwd (x11-apps) for the desktop client's tests
+# and screenshots, and the Tk library tkinter links against.
 # Skips what is already there; without root it says what is missing and carries on.
 set -euo pipefail
-packages=(chromium rabbitmq-server redis-server wrk nginx apache2 nodejs)
+packages=(chromium rabbitmq-server redis-server wrk nginx apache2 nodejs xvfb x11-apps libtk8.6)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.support.processes",
     "tests.support.browser",
     "tests.support.services",
+    "tests.support.desktop",
 ]
 
 PAGE_ORIGIN = "http://localhost:8000"

@@ -147,6 +147,7 @@ def test_page_logic_against_the_server(location, api_url, label, expected, butto
     assert proxy.wait(10)
     # every text the status showed, in order: the answer may come before any look at it
     assert shown == ["Waiting for response...", expected]
+    assert app.status.getText() == expected
 
 
 def test_page_shows_http_errors(location):
