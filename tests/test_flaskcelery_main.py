@@ -4,6 +4,7 @@ worker on the embedded broker; a signal stops all of it, the worker's pool proce
 
 import re
 import signal
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from flask_pyjamas.build import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo
+from tests.support.processes import REPO_ROOT
 from tests.support.rpc import RpcClient
 from tests.support.services import clean_env
 
@@ -142,3 +144,11 @@ def test_a_signal_stops_page_flask_and_worker(built, tmp_path, sig):
     assert returncode == 0, demo.log()
     assert running_pids(processes) == set(), demo.log()
     assert "Warm shutdown" in demo.log()
+
+
+def test_make_demo_passes_args_to_the_demo():
+    """``make demo ARGS="..."``: the options reach ``python -m flaskcelery`` (dry run)."""
+    result = subprocess.run(["make", "-n", "demo", "ARGS=--page-port 8080 --api-port 5050"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "-m flaskcelery --page-port 8080 --api-port 5050" in result.stdout
