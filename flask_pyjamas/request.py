@@ -4,18 +4,31 @@ Pyjamas' ``JSONService`` posts ``application/json-rpc``, which Flask's ``request
 does not treat as JSON. This class adds that media type (and ``application/jsonrequest``), and
 turns a body that is not valid JSON into a JSON-RPC parse error instead of Werkzeug's HTML 400.
 Each example's ``requests.py`` subclasses it as its app's ``request_class``.
+
+What a hostile client can send is bounded here, before any method runs: the body is at most
+``MAX_CONTENT_LENGTH`` bytes however it is framed (413), a body the WSGI server cannot
+de-frame is 400, only UTF-8 is read (415 for any other charset), and a batch is parsed one
+call at a time, so one past ``RPC_MAX_BATCH`` stops the parse (memory bounded by the limit,
+not by the body).
 """
 
 import json
+import re
 
 import flask
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
-from .jsonrpc import ParseError
+from .jsonrpc import ParseError, batch_too_large
 
 JSONRPC_MIMETYPES = frozenset(
     {"application/json-rpc", "application/json", "application/jsonrequest"}
 )
+# RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
+UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+class UnsupportedCharset(Exception):
+    """The body's charset is not UTF-8 (HTTP 415); the message says which it is."""
 
 
 def _refuse_constant(name: str):
@@ -24,13 +37,48 @@ def _refuse_constant(name: str):
 
 # Built once: json.loads with an option builds a new decoder on every call.
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _loads(text: str):
-    """``json.loads(text, parse_constant=_refuse_constant)``, with a decoder built once."""
+def parse_payload(text: str, max_batch: int):
+    """The JSON value of ``text`` (NaN and Infinity refused); a batch (a JSON array) of more
+    than ``max_batch`` calls raises InvalidRequest as soon as call ``max_batch + 1`` is read.
+
+    >>> parse_payload('[1, 2]', 2)
+    [1, 2]
+    >>> parse_payload('[1, 2, 3]', 2)
+    Traceback (most recent call last):
+    ...
+    flask_pyjamas.jsonrpc.InvalidRequest: Batch too large
+    """
     if text.startswith("\ufeff"):  # as json.loads does
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    return _DECODER.decode(text)
+    start = _WHITESPACE.match(text).end()
+    if not text.startswith("[", start):
+        return _DECODER.decode(text)
+    return _parse_batch(text, _WHITESPACE.match(text, start + 1).end(), max_batch)
+
+
+def _parse_batch(text: str, index: int, max_batch: int) -> list:
+    """The array whose first element starts at ``index``, read element by element."""
+    calls = []
+    if not text.startswith("]", index):
+        while True:
+            call, index = _DECODER.raw_decode(text, index)
+            calls.append(call)
+            if len(calls) > max_batch:
+                raise batch_too_large(max_batch)
+            index = _WHITESPACE.match(text, index).end()
+            if text.startswith(",", index):
+                index = _WHITESPACE.match(text, index + 1).end()
+            elif text.startswith("]", index):
+                break
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+    end = _WHITESPACE.match(text, index + 1).end()
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return calls
 
 
 class JSONRPCRequest(flask.Request):
@@ -45,28 +93,60 @@ class JSONRPCRequest(flask.Request):
     def is_json(self) -> bool:
         return self.is_jsonrpc or super().is_json
 
-    def rpc_payload(self):
-        """The parsed JSON body.
-
-        Raises :class:`~.jsonrpc.ParseError` for a body that is not JSON (NaN and Infinity
-        included), :class:`~werkzeug.exceptions.RequestEntityTooLarge` past
-        ``MAX_CONTENT_LENGTH``, and :class:`~werkzeug.exceptions.UnsupportedMediaType` for a
-        charset Python does not know.
-        """
+    def check_charset(self) -> None:
+        """Raise :class:`UnsupportedCharset` unless the body is UTF-8: no ``charset``,
+        ``utf-8`` or ``utf8`` in any case. An RFC 2231 ``charset*=`` is refused too: it can
+        name any codec, and proxies read it differently."""
+        content_type = self.content_type
+        if "charset" not in content_type.lower():
+            return
+        if "charset*" in content_type.lower():
+            raise UnsupportedCharset("an RFC 2231 charset*= parameter is not accepted: use "
+                                     "charset=utf-8")
         charset = self.mimetype_params.get("charset", "utf-8")
-        body = self.get_data(cache=False)
+        if charset.lower() not in UTF8_NAMES:
+            raise UnsupportedCharset(f"charset {charset!r} is not accepted: JSON-RPC bodies "
+                                     "are UTF-8")
+
+    def rpc_payload(self, max_batch: int):
+        """The parsed JSON body (a batch of at most ``max_batch`` calls).
+
+        Raises :class:`UnsupportedCharset` for a charset other than UTF-8,
+        :class:`~werkzeug.exceptions.RequestEntityTooLarge` past ``MAX_CONTENT_LENGTH``,
+        :class:`~werkzeug.exceptions.BadRequest` for a body the server cannot de-frame,
+        :class:`~.jsonrpc.ParseError` for a body that is not JSON (NaN and Infinity included),
+        and :class:`~.jsonrpc.InvalidRequest` for a batch that is too large.
+        """
+        self.check_charset()
+        body = self.bounded_body()
         try:
-            text = body.decode(charset)
-        except LookupError:
-            raise UnsupportedMediaType(f"unknown charset {charset!r}") from None
+            return parse_payload(body.decode(), max_batch)
         except UnicodeDecodeError as exc:
-            raise ParseError(data=f"body is not valid {charset}: {exc.reason}") from None
-        try:
-            return _loads(text)
+            raise ParseError(data=f"body is not valid UTF-8: {exc.reason}") from None
         except ValueError as exc:
             raise ParseError(data=str(exc)) from None
         except RecursionError:
             raise ParseError(data="JSON nested too deep") from None
+
+    def bounded_body(self) -> bytes:
+        """The body, at most ``max_content_length`` bytes however it arrives.
+
+        A Content-Length past the limit is refused before reading (Werkzeug does that). A
+        body with no length (``Transfer-Encoding: chunked``) is read up to the limit; Werkzeug
+        would then stop there silently, so one more byte is asked of the server's input to
+        refuse a longer body instead of running its first megabyte.
+        """
+        try:
+            body = self.get_data(cache=False)
+            limit = self.max_content_length
+            if (self.content_length is None and limit is not None and len(body) >= limit
+                    and self.environ["wsgi.input"].read(1)):
+                raise RequestEntityTooLarge()
+        except HTTPException:
+            raise
+        except Exception as exc:  # each WSGI server raises its own errors for bad framing
+            raise BadRequest(f"the request body is malformed ({type(exc).__name__})") from None
+        return body
 
     def on_json_loading_failed(self, e):
         raise ParseError(data=str(e) if e else None)

@@ -6,7 +6,6 @@ answers through
 pieces every response needs (CORS headers, JSON-RPC bodies for HTTP errors).
 """
 
-import json
 import logging
 
 from flask import Flask, Response, current_app, request
@@ -19,9 +18,10 @@ from .jsonrpc import (
     MethodRegistry,
     RPCError,
     dispatch,
+    encode_reply,
     error_reply,
 )
-from .request import JSONRPCRequest
+from .request import JSONRPCRequest, UnsupportedCharset
 from .settings import rpc_settings
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,10 @@ def no_content() -> Response:
     return response
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def json_response(reply, status: int = 200) -> Response:
-    """Serialise a JSON-RPC reply (compact, UTF-8)."""
-    body = _ENCODER.encode(reply)
-    return Response(body, status=status, mimetype=JSON_MIMETYPE)
+    """Serialise a JSON-RPC reply (compact UTF-8; a result JSON cannot carry fails alone, as
+    -32603 for its call: :func:`~.jsonrpc.encode_reply`)."""
+    return Response(encode_reply(reply), status=status, mimetype=JSON_MIMETYPE)
 
 
 def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> Response:
@@ -90,8 +86,9 @@ def preflight_response() -> Response:
 
 def rpc_post_response(methods: MethodRegistry) -> Response:
     """Answer a JSON-RPC ``POST``: origin first (403 before any method runs), then media type
-    (415: a CORS-"simple" ``text/plain`` or form post never reaches a method), size (413),
-    JSON (-32700), and the call itself."""
+    (415: a CORS-"simple" ``text/plain`` or form post never reaches a method) and charset
+    (415 unless UTF-8), size (413), framing (400), JSON (-32700), batch size (-32600), and
+    the calls themselves."""
     refused = _origin_refused()
     if refused is not None:
         return refused
@@ -99,18 +96,17 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
         return transport_error(
             415, f"Content-Type must be application/json-rpc, not {request.mimetype or 'none'!r}"
         )
+    config = current_app.config
     try:
-        payload = request.rpc_payload()
-    except RPCError as exc:  # parse error: HTTP 200, as the Pyjamas client reads it
+        payload = request.rpc_payload(config["RPC_MAX_BATCH"])
+    except UnsupportedCharset as exc:
+        return transport_error(415, str(exc))
+    except RPCError as exc:  # parse error, batch too large: HTTP 200, as Pyjamas reads it
         return json_response(error_reply(exc))
-    reply = dispatch(payload, methods, debug=current_app.debug)
+    reply = dispatch(payload, methods, debug=current_app.debug, max_batch=config["RPC_MAX_BATCH"])
     if reply is None:
         return no_content()
-    try:
-        return json_response(reply)
-    except (TypeError, ValueError):  # a method returned something JSON cannot carry
-        log.exception("JSON-RPC reply could not be serialised")
-        return json_response(error_reply(RPCError("Internal error: result is not JSON")))
+    return json_response(reply)
 
 
 def _add_cors_headers(response: Response) -> Response:
