@@ -21,7 +21,6 @@ from .echo_methods import echo_methods
 from .rpc_http import init_rpc_app
 from .views import rpc_view
 
-
 # connect-src allows any http(s) origin: the page calls the JSON-RPC server that its
 # ``?server=`` names, which can be anywhere; everything else is the page's own origin.
 CONTENT_SECURITY_POLICY = "; ".join([

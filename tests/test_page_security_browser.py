@@ -8,6 +8,7 @@ makes a real call; Chromium must report no CSP violation on the way, neither as 
 """
 
 import pytest
+
 from flask_pyjamas.build import build_if_stale
 from flask_pyjamas.page_server import (
     CONTENT_SECURITY_POLICY,
@@ -17,7 +18,6 @@ from flask_pyjamas.page_server import (
 )
 from flaskcelery.__main__ import PAGE as CELERY_PAGE_MODULE
 from flaskcors.__main__ import PAGE as CORS_PAGE_MODULE
-
 from tests.support.browser import run_demo, wait_for_status
 from tests.support.processes import free_port
 from tests.support.services import clean_env
