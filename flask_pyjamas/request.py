@@ -131,16 +131,19 @@ class JSONRPCRequest(flask.Request):
     def bounded_body(self) -> bytes:
         """The body, at most ``max_content_length`` bytes however it arrives.
 
-        A Content-Length past the limit is refused before reading (Werkzeug does that). A
-        body with no length (``Transfer-Encoding: chunked``) is read up to the limit; Werkzeug
+        A Content-Length past the limit is refused before reading (Werkzeug does that), and
+        a body shorter than its Content-Length is 400 (the client lied, or hung up). A body
+        with no length (``Transfer-Encoding: chunked``) is read up to the limit; Werkzeug
         would then stop there silently, so one more byte is asked of the server's input to
         refuse a longer body instead of running its first megabyte.
         """
         try:
             body = self.get_data(cache=False)
-            limit = self.max_content_length
-            if (self.content_length is None and limit is not None and len(body) >= limit
-                    and self.environ["wsgi.input"].read(1)):
+            length, limit = self.content_length, self.max_content_length
+            if length is not None:
+                if len(body) < length:
+                    raise BadRequest(f"the body ended after {len(body)} of its {length} bytes")
+            elif limit is not None and len(body) >= limit and self.environ["wsgi.input"].read(1):
                 raise RequestEntityTooLarge()
         except HTTPException:
             raise
