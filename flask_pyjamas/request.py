@@ -103,7 +103,10 @@ class JSONRPCRequest(flask.Request):
         if "charset*" in content_type.lower():
             raise UnsupportedCharset("an RFC 2231 charset*= parameter is not accepted: use "
                                      "charset=utf-8")
-        charset = self.mimetype_params.get("charset", "utf-8")
+        charset = self.mimetype_params.get("charset")
+        if charset is None:  # "charset" is in the header, but not as a parameter Werkzeug read
+            raise UnsupportedCharset(f"the Content-Type {content_type!r} is malformed: use "
+                                     "charset=utf-8")
         if charset.lower() not in UTF8_NAMES:
             raise UnsupportedCharset(f"charset {charset!r} is not accepted: JSON-RPC bodies "
                                      "are UTF-8")

@@ -9,6 +9,7 @@ compare-and-set, so two web processes never take the same one: a Lua script on R
 ``UPDATE ... WHERE task_id = :old`` (or an ``INSERT`` of a new row) on an SQL database.
 """
 
+import threading
 import weakref
 
 import sqlalchemy as sa
@@ -76,7 +77,11 @@ class SQLSlots:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        _METADATA.create_all(engine)
+        try:
+            _METADATA.create_all(engine)
+        except sa.exc.DBAPIError:  # another process created it between check and create
+            if not sa.inspect(engine).has_table(_TABLE.name):
+                raise
 
     def holders(self, limit: int) -> list[str | None]:
         with self.engine.connect() as connection:
@@ -99,20 +104,24 @@ class SQLSlots:
 
 
 _stores: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_stores_lock = threading.Lock()
 
 
 def _slots(backend) -> RedisSlots | SQLSlots:
     """The slot store of ``backend``, made once per Celery app (each thread has a backend
     object of its own; the Redis client and the SQLAlchemy engine are thread-safe)."""
-    store = _stores.get(backend.app)
-    if store is None:
-        if isinstance(backend, RedisBackend):
-            store = RedisSlots(backend.client)
-        elif isinstance(backend, DatabaseBackend):
-            store = SQLSlots(sa.create_engine(backend.url, **backend.engine_options))
-        else:
-            raise UnsupportedBackend(
-                f"a cap on heavy tasks needs a Redis or SQL result backend, not "
-                f"{type(backend).__name__}")
-        _stores[backend.app] = store
+    with _stores_lock:
+        return _stores.get(backend.app) or _new_store(backend)
+
+
+def _new_store(backend) -> RedisSlots | SQLSlots:
+    if isinstance(backend, RedisBackend):
+        store = RedisSlots(backend.client)
+    elif isinstance(backend, DatabaseBackend):
+        store = SQLSlots(sa.create_engine(backend.url, **backend.engine_options))
+    else:
+        raise UnsupportedBackend(
+            f"a cap on heavy tasks needs a Redis or SQL result backend, not "
+            f"{type(backend).__name__}")
+    _stores[backend.app] = store
     return store
