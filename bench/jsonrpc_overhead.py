@@ -29,7 +29,7 @@ APP_SPEC = "flaskcors.public.services.flask_example.FlaskEchoApp:create_app()"
 BARE_SPEC = "bench.bare_app:create_app()"
 TARGET_RATIO = 0.90
 CONNECTIONS = 8
-LAYER_MODULE = "flask_example"  # cProfile entries of the layer's own files
+LAYER_MODULE = "flask_pyjamas"  # cProfile entries of the layer's own files
 
 REQUEST = {"jsonrpc": "2.0", "id": "ID1", "method": "echo", "params": ["Hello, JSON-RPC!"]}
 BODY = json.dumps(REQUEST).encode()
