@@ -38,6 +38,10 @@ def _refuse_constant(name: str):
 # Built once: json.loads with an option builds a new decoder on every call.
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# Up to this many characters a batch is parsed whole, by the C decoder (three times faster
+# than call by call, and a 64 KiB body can make no more than a few MiB of objects); a longer
+# one is read call by call, so that a 1 MiB body of tiny calls stops at call max_batch + 1.
+WHOLE_PARSE_LIMIT = 64 * 1024
 
 
 def parse_payload(text: str, max_batch: int):
@@ -54,8 +58,11 @@ def parse_payload(text: str, max_batch: int):
     if text.startswith("\ufeff"):  # as json.loads does
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     start = _WHITESPACE.match(text).end()
-    if not text.startswith("[", start):
-        return _DECODER.decode(text)
+    if not text.startswith("[", start) or len(text) <= WHOLE_PARSE_LIMIT:
+        payload = _DECODER.decode(text)
+        if type(payload) is list and len(payload) > max_batch:
+            raise batch_too_large(max_batch)
+        return payload
     return _parse_batch(text, _WHITESPACE.match(text, start + 1).end(), max_batch)
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flask_pyjamas.jsonrpc import InvalidRequest, MethodRegistry, dispatch, encode_reply
-from flask_pyjamas.request import parse_payload
+from flask_pyjamas.request import WHOLE_PARSE_LIMIT, parse_payload
 from flask_pyjamas.settings import SettingError, flask_celery_settings, rpc_settings
 from flaskcelery.flask_source.FlaskEchoApp import create_app as create_celery_app
 
@@ -38,19 +38,26 @@ def test_a_limit_that_is_not_a_positive_number_is_refused(tmp_path, name, value)
         flask_celery_settings({}, tmp_path, environ={name: value})
 
 
+def padded(text: str) -> str:
+    """``text`` made long enough to be parsed call by call (see WHOLE_PARSE_LIMIT)."""
+    return text + " " * (WHOLE_PARSE_LIMIT + 1 - len(text))
+
+
+@pytest.mark.parametrize("pad", [str, padded], ids=["whole", "call-by-call"])
 @pytest.mark.parametrize("text", ["[]", " [ ] ", "[1]", "[ 1 , 2 ]\n", '[{"a": [1, [2]]}, "x"]',
                                   "\t[1,\r\n2]\t", '{"a": 1}', "3"])
-def test_the_batch_parser_reads_json_as_json_does(text):
-    assert parse_payload(text, 10) == json.loads(text)
+def test_the_batch_parser_reads_json_as_json_does(text, pad):
+    assert parse_payload(pad(text), 10) == json.loads(text)
 
 
 @pytest.mark.parametrize("text", ["[", "[1,]", "[1 2]", "[1] x", "[,1]", "[1,,2]", "", "]",
                                   "[1]]", "\ufeff[1]", "[NaN]"])
-def test_the_batch_parser_refuses_what_json_refuses(text):
+@pytest.mark.parametrize("pad", [str, padded], ids=["whole", "call-by-call"])
+def test_the_batch_parser_refuses_what_json_refuses(text, pad):
     with pytest.raises(ValueError):
-        json.loads(text, parse_constant=refuse)
+        json.loads(pad(text), parse_constant=refuse)
     with pytest.raises(ValueError):
-        parse_payload(text, 10)
+        parse_payload(pad(text), 10)
 
 
 def refuse(name):
@@ -63,13 +70,16 @@ def refuse(name):
 def test_any_list_parses_back(values, space):
     text = "[" + space + ("," + space).join(json.dumps(v) for v in values) + space + "]"
     assert parse_payload(text, 8) == values
+    assert parse_payload(padded(text), 8) == values
 
 
 def test_the_batch_parser_stops_at_the_call_past_the_limit():
     with pytest.raises(InvalidRequest) as caught:  # never reaches the broken tail
-        parse_payload("[0, 0, 0, this is not JSON", 2)
+        parse_payload(padded("[0, 0, 0, this is not JSON"), 2)
     assert caught.value.to_dict()["data"] == {"max_batch": 2}
-    assert parse_payload("[0, 0]", 2) == [0, 0]
+    assert parse_payload(padded("[0, 0]"), 2) == [0, 0]
+    with pytest.raises(InvalidRequest):  # a short batch is parsed whole, then counted
+        parse_payload("[0, 0, 0]", 2)
 
 
 def test_dispatch_refuses_a_batch_past_its_limit_before_running_any_call():
