@@ -16,7 +16,12 @@ import json
 import re
 
 import flask
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    HTTPException,
+    RequestEntityTooLarge,
+)
 
 from .jsonrpc import ParseError, batch_too_large
 
@@ -25,6 +30,10 @@ JSONRPC_MIMETYPES = frozenset(
 )
 # RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
 UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+class MalformedBody(BadRequest):
+    """HTTP 400: the body cannot be read as framed (bad chunks, shorter than its length)."""
 
 
 class UnsupportedCharset(Exception):
@@ -126,7 +135,7 @@ class JSONRPCRequest(flask.Request):
 
         Raises :class:`UnsupportedCharset` for a charset other than UTF-8,
         :class:`~werkzeug.exceptions.RequestEntityTooLarge` past ``MAX_CONTENT_LENGTH``,
-        :class:`~werkzeug.exceptions.BadRequest` for a body the server cannot de-frame,
+        :class:`MalformedBody` (400) for a body the server cannot de-frame,
         :class:`~.jsonrpc.ParseError` for a body that is not JSON (NaN and Infinity included),
         and :class:`~.jsonrpc.InvalidRequest` for a batch that is too large.
         """
@@ -159,12 +168,14 @@ class JSONRPCRequest(flask.Request):
             # Read straight from the server's input: Werkzeug's stream wrapper costs more
             # than the read, and the length is known and checked.
             body = self.environ["wsgi.input"].read(length) if length else b""
+        except ClientDisconnected:  # Werkzeug's name for a chunk it could not read, too
+            raise MalformedBody("the request body is malformed or ended early") from None
         except HTTPException:
             raise
         except Exception as exc:  # each WSGI server raises its own errors for bad framing
-            raise BadRequest(f"the request body is malformed ({type(exc).__name__})") from None
+            raise MalformedBody(f"the request body is malformed ({type(exc).__name__})") from None
         if len(body) < length:
-            raise BadRequest(f"the body ended after {len(body)} of its {length} bytes")
+            raise MalformedBody(f"the body ended after {len(body)} of its {length} bytes")
         return body
 
     def _content_length(self) -> int | None:

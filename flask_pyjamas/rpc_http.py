@@ -21,7 +21,7 @@ from .jsonrpc import (
     encode_reply,
     error_reply,
 )
-from .request import JSONRPCRequest, UnsupportedCharset
+from .request import JSONRPCRequest, MalformedBody, UnsupportedCharset
 from .settings import rpc_settings
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ def _http_error(exc: HTTPException) -> Response:
     if isinstance(exc, RequestEntityTooLarge):
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         response = transport_error(413, f"Request body is larger than {limit} bytes")
-    elif isinstance(exc, UnsupportedMediaType):
-        response = transport_error(415, exc.description)
+    elif isinstance(exc, UnsupportedMediaType | MalformedBody):
+        response = transport_error(exc.code, exc.description)
     else:
         response = transport_error(exc.code or 500, f"{exc.name}: {request.method} {request.path}")
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

@@ -203,7 +203,7 @@ def test_a_body_shorter_than_its_content_length_is_400(server):
     head = request_head("/json_echo/", {"Origin": PAGE_ORIGIN, "Content-Length": "500",
                                         "Content-Type": "application/json-rpc"})
     reply = exchange(server.port, head + rpc_bytes(call("echo", "x")), close_write=True)
-    assert_error(reply, 400, -32600)
+    assert "ended after" in assert_error(reply, 400, -32600)["message"]
 
 
 @pytest.mark.parametrize("framing", [b"zz\r\n{}\r\n0\r\n\r\n", b"-5\r\nabc\r\n0\r\n\r\n"])
@@ -211,9 +211,7 @@ def test_a_malformed_chunk_is_400(server, framing):
     head = request_head("/json_echo/", {"Origin": PAGE_ORIGIN, "Transfer-Encoding": "chunked",
                                         "Content-Type": "application/json-rpc"})
     reply = exchange(server.port, head + framing, close_write=True)
-    assert reply.status == 400
-    if reply.headers.get_content_type() == "application/json":  # not a server's own 400
-        assert_error(reply, 400, -32600)
+    assert "malformed" in assert_error(reply, 400, -32600)["message"]
 
 
 # -- charsets ------------------------------------------------------------------------------
