@@ -7,9 +7,9 @@ Each example's ``requests.py`` subclasses it as its app's ``request_class``.
 
 What a hostile client can send is bounded here, before any method runs: the body is at most
 ``MAX_CONTENT_LENGTH`` bytes however it is framed (413), a body the WSGI server cannot
-de-frame is 400, only UTF-8 is read (415 for any other charset), and a batch is parsed one
-call at a time, so one past ``RPC_MAX_BATCH`` stops the parse (memory bounded by the limit,
-not by the body).
+de-frame is 400, only UTF-8 is read (415 for any other charset), and a long batch is parsed
+one call at a time, so the call past ``RPC_MAX_BATCH`` stops the parse (memory and CPU
+bounded by the limit, not by the body).
 """
 
 import json

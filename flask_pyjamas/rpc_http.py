@@ -70,20 +70,17 @@ def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> R
     return json_response(reply, status)
 
 
-def _origin_refused() -> Response | None:
-    origin = request.headers.get("Origin")
-    if cors_policy().allows(origin):
-        return None
+def _origin_refused(origin: str | None) -> Response:
     return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
 
 
 def preflight_response() -> Response:
     """Answer a CORS preflight (``OPTIONS``): allowed origins get the Access-Control-* headers."""
-    refused = _origin_refused()
-    if refused is not None:
-        return refused
+    origin = request.headers.get("Origin")
+    if not cors_policy().allows(origin):
+        return _origin_refused(origin)
     response = no_content()
-    response.headers.update(cors_policy().preflight_headers(request.headers.get("Origin")))
+    response.headers.update(cors_policy().preflight_headers(origin))
     return response
 
 
@@ -99,7 +96,7 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
     policy = app.extensions[_EXTENSION]
     origin = req.environ.get("HTTP_ORIGIN")
     if not policy.allows(origin):
-        return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
+        return _origin_refused(origin)
     if not req.is_jsonrpc:
         return transport_error(
             415, f"Content-Type must be application/json-rpc, not {req.mimetype or 'none'!r}"
