@@ -3,7 +3,9 @@
 
 Every case must get its status, a JSON-RPC error body a page can read (CORS headers
 included), and cost the server bounded memory and CPU: a limit is refused at once, not after
-the work. The limits are tested at their edges (limit accepted, limit + 1 refused).
+the work. The limits are tested at their edges (limit accepted, limit + 1 refused). The
+cases that already held before issue 9 (origin tricks, dunder method names, deep nesting,
+huge numbers, path traversal on the page server) are kept here too.
 """
 
 import json
@@ -16,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flask_pyjamas.build import build_if_stale
+from tests.support.browser import run_demo
 from tests.support.processes import (
     PYTHON,
     REPO_ROOT,
@@ -268,6 +272,50 @@ def test_rpc_discover_answers_on_the_real_server(server):
     assert document["openrpc"].startswith("1.")
     assert [m["name"] for m in document["methods"]] == ["echo", "lowercase", "reverse",
                                                          "uppercase"]
+
+
+# -- what held before issue 9, kept ------------------------------------------------------------
+
+@pytest.mark.parametrize("origin", ["http://localhost:8000.evil.example", "null",
+                                    "http://localhost:8000/", "http://LOCALHOST:8000",
+                                    "https://localhost:8000", "http://localhost:80000"])
+def test_origin_tricks_are_refused(server, origin):
+    reply = server.post("/json_echo/", call("echo", "x"), origin=origin)
+    assert reply.status == 403
+    assert "Access-Control-Allow-Origin" not in reply.headers
+    assert reply.json()["error"]["data"] == {"http_status": 403}
+
+
+@pytest.mark.parametrize("method", ["__init__", "__class__", "options", "dispatch_request",
+                                    "rpc.nothing", "echo.__globals__"])
+def test_only_registered_methods_are_reachable(server, method):
+    assert_error(server.post("/json_echo/", call(method, "x")), 200, -32601, "ID1")
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+                                  b'{"jsonrpc":"2.0","id":1,"method":"echo","params":[' +
+                                  b"9" * 5000 + b"]}"])
+def test_deep_nesting_and_huge_numbers_are_parse_errors(server, body):
+    assert_error(server.post("/json_echo/", body), 200, -32700)
+
+
+@pytest.fixture(scope="module")
+def page_server(tmp_path_factory):
+    build_if_stale(REPO_ROOT / "flaskcors" / "Flask_JSONRPC_CORS.py")
+    with run_demo("flaskcors", log_path=tmp_path_factory.mktemp("demo") / "demo.log") as demo:
+        yield demo
+
+
+@pytest.mark.parametrize("path", ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+                                  "/..%2f..%2fetc%2fpasswd", "/js/../../Flask_JSONRPC_CORS.py",
+                                  "/services/EchoService.py/../../FlaskEchoApp.py"])
+def test_the_page_server_serves_nothing_outside_output(page_server, path):
+    raw = f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    reply = exchange(page_server.page_port, raw.encode())
+    assert reply.status in (404, 405)
+    assert b"root:" not in reply.body and b"import" not in reply.body
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
 
 
 # -- anything at all -------------------------------------------------------------------------
