@@ -28,6 +28,7 @@ from .report import FAILED, Context, Figure, failed, machine, to_json, to_markdo
 BENCHMARKS = {
     "jsonrpc_overhead": 1,
     "batch": 2,
+    "hostile_cost": 9,
     "preflight_cache": 3,
     "client_weight": 7,
     "desktop_start": 8,

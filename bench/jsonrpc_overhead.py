@@ -27,9 +27,10 @@ from .servers import PAGE_ORIGIN, gunicorn
 NAME = "jsonrpc_overhead"
 APP_SPEC = "flaskcors.public.services.flask_example.FlaskEchoApp:create_app()"
 BARE_SPEC = "bench.bare_app:create_app()"
-TARGET_RATIO = 0.90
+TARGET_RATIO = 0.95  # issue 9: end to end
+TARGET_IN_PROCESS = 1.15  # issue 9: layer µs ÷ bare µs, in-process
 CONNECTIONS = 8
-LAYER_MODULE = "flask_example"  # cProfile entries of the layer's own files
+LAYER_MODULE = "flask_pyjamas"  # cProfile entries of the layer's own files
 
 REQUEST = {"jsonrpc": "2.0", "id": "ID1", "method": "echo", "params": ["Hello, JSON-RPC!"]}
 BODY = json.dumps(REQUEST).encode()
@@ -73,6 +74,9 @@ def run(ctx) -> list[Figure]:
             f"{profile['per_request_us'][name]:.1f} / {profile['per_request_us']['bare']:.1f}")
         details["in-process ratio (bare / layer)"] = ratio(
             profile["per_request_us"]["bare"], profile["per_request_us"][name])
+        in_process = profile["per_request_us"][name] / profile["per_request_us"]["bare"]
+        details[f"in-process overhead (layer ÷ bare; target ≤ {TARGET_IN_PROCESS})"] = (
+            f"{in_process:.3f} ({'met' if in_process <= TARGET_IN_PROCESS else 'missed'})")
         details["Python function calls per request (layer / bare)"] = (
             f"{profile['calls_per_request'][name]:.0f} / "
             f"{profile['calls_per_request']['bare']:.0f}")
@@ -99,12 +103,20 @@ def run(ctx) -> list[Figure]:
         "Profile (cProfile, WSGI app called in-process, "
         f"{profile['calls']} view-function requests; µs are under the profiler, which "
         "inflates them ~3×; the unprofiled totals are in the table above). The layer was "
-        "made cheaper twice from this profile (git log -- flaskcors/public/services/"
-        "flask_example): plain positional params bound without inspect.Signature.bind, "
-        "Vary set rather than parsed when absent, the JSON encoder and decoder built once "
-        "instead of per call, the CORS headers added in one pass. What remains is the "
-        "protocol's own work: origin check, media-type parse, request validation and "
-        "dispatch, the CORS headers, Flask's after_request hook:",
+        "made cheaper three times from this profile (git log -- flask_pyjamas "
+        "flaskcors/public/services/flask_example): plain positional params bound without "
+        "inspect.Signature.bind, Vary set rather than parsed when absent, the JSON encoder "
+        "and decoder built once instead of per call, the CORS headers added in one pass; "
+        "then (issue 9, with its new checks in place) Flask's request/app proxies read "
+        "once per request, the CORS headers added with the answer instead of by the "
+        "after_request hook, the usual Content-Type and Content-Length read from the "
+        "environ without Werkzeug's general parsers, the body read straight from "
+        "wsgi.input when its length is known, and `Response.headers.add` rather than "
+        "`Response(headers=...)`: in-process 77 → 58 µs against the bare route's 54–55 "
+        "(547 → 418 Python calls per request; before issue 9's checks, 96.6 µs against "
+        "71.0). What remains is the protocol's own work: origin check, "
+        "media type and charset, body bound, request validation and dispatch, the CORS "
+        "headers:",
         "```\n" + profile["table"] + "\n```",
     ]
     return figures

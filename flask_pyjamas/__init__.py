@@ -3,11 +3,13 @@
 Server side (Flask): :mod:`.jsonrpc` (JSON-RPC 2.0, framework-free), :mod:`.cors` (the
 origin policy), :mod:`.request` (the ``flask.Request`` subclass for ``application/json-rpc``),
 :mod:`.rpc_http` (preflight, POST, error bodies), :mod:`.views` (view base classes),
-:mod:`.settings` (every setting, read once), :mod:`.echo_methods` (the echo service).
+:mod:`.settings` (every setting, read once), :mod:`.echo_methods` (the echo service),
+:mod:`.openrpc` (the ``rpc.discover`` document).
 
 Celery: :mod:`.celery_app` (Celery inside the Flask app), :mod:`.celery_tasks` (what the
 tasks share), :mod:`.celery_rpc` (the JSON-RPC methods that start tasks and wait for them),
-:mod:`.embedded_broker` (the broker that needs no server).
+:mod:`.embedded_broker` (the broker that needs no server), :mod:`.task_slots` (the
+cluster-wide cap on heavy tasks).
 
 Pages: :mod:`.client` (the page skeleton, compiled with the page), :mod:`.build` (the
 ``pyjsbuild`` command), :mod:`.page_server` and :mod:`.demo` (one-command demos),

@@ -12,8 +12,9 @@ method                                       result
 ``get_result(task_id, wait=0)``              ``{"task_id", "state"}``, plus ``"echo"`` (the
                                              result) on ``SUCCESS`` and ``"progress"``
                                              ``{"current", "total"}`` while ``PROGRESS``;
-                                             ``wait`` s (at most 25) to answer as soon as the
-                                             task is done
+                                             ``wait`` s to answer as soon as the task is
+                                             done (all calls of one HTTP request share
+                                             ``RPC_MAX_WAIT``, 25 s)
 ``cancel(task_id)``                          ``{"task_id", "state": "REVOKED"}`` (or the final
                                              state of a task that is already done)
 ===========================================  =================================================
@@ -27,7 +28,14 @@ code    meaning
 -32001  the task failed; ``data`` = ``{"task_id", "state": "FAILURE", "exception"}``
 -32003  result backend unavailable
 -32004  unknown task id: never issued, or its result expired
+-32005  this HTTP request already started ``RPC_MAX_TASKS`` tasks; ``data`` =
+        ``{"max_tasks"}``
+-32006  busy, try later: ``RPC_MAX_HEAVY_TASKS`` ``count_primes`` tasks are queued or
+        running across the cluster; ``data`` = ``{"max_heavy_tasks"}``
 ======  ============================================================================
+
+The limits are per HTTP request (a batch shares them) and, for heavy tasks, per cluster
+(:mod:`.task_slots` counts them in the result backend).
 
 An id is known once its web process has recorded it (:func:`.celery_tasks.record_sent`)
 in the result backend, which every web process reads.
@@ -41,12 +49,13 @@ import redis.exceptions
 import sqlalchemy.exc
 from celery import Celery
 from celery.states import FAILURE, PENDING, READY_STATES, REVOKED, SUCCESS
-from flask import current_app
+from flask import current_app, g
 from kombu.exceptions import ChannelError, OperationalError
 
 from .celery_tasks import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
 from .echo_methods import echo_methods
 from .jsonrpc import InvalidParams, MethodRegistry, ServerError
+from .task_slots import claim_slot
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +63,9 @@ BROKER_UNAVAILABLE = -32000
 TASK_FAILED = -32001
 BACKEND_UNAVAILABLE = -32003
 UNKNOWN_TASK = -32004
+TOO_MANY_TASKS = -32005
+BUSY = -32006
 
-MAX_WAIT = 25.0  # seconds a long-poll may hold a request (below common 30 s proxy timeouts)
 MAX_COUNTDOWN = 3600.0
 # Seconds between result-backend reads while a long-poll waits: quick at first (an echo is
 # done in milliseconds), then at most every 25 ms, so the client learns of the end within
@@ -70,7 +80,7 @@ _BACKEND_ERRORS = (
     OSError,
 )
 
-celery_methods = MethodRegistry()
+celery_methods = MethodRegistry(title="Flask + Celery JSON-RPC service")
 
 
 def _celery() -> Celery:
@@ -82,12 +92,44 @@ def _backend_unavailable(exc: Exception) -> ServerError:
     return ServerError("Result backend unavailable", code=BACKEND_UNAVAILABLE)
 
 
-def _start(task_name: str, args: tuple, countdown: float) -> dict:
-    """Record a new task id, then publish the task: ``{"task_id"}``, or -32000/-32003."""
+class _RequestBudget:
+    """What one HTTP request may still use: tasks to start, and a deadline every long-poll
+    of the request shares (a batch of waits holds the thread no longer than one)."""
+
+    def __init__(self, config):
+        self.tasks_left = int(config["RPC_MAX_TASKS"])
+        self.deadline = time.monotonic() + float(config["RPC_MAX_WAIT"])
+
+
+def _budget() -> _RequestBudget:
+    budget = g.get("celery_rpc_budget")
+    if budget is None:
+        budget = g.celery_rpc_budget = _RequestBudget(current_app.config)
+    return budget
+
+
+def _take_task_from_budget() -> None:
+    budget = _budget()
+    if budget.tasks_left <= 0:
+        limit = current_app.config["RPC_MAX_TASKS"]
+        raise ServerError("Too many tasks in one request", code=TOO_MANY_TASKS,
+                          data={"max_tasks": limit})
+    budget.tasks_left -= 1
+
+
+def _start(task_name: str, args: tuple, countdown: float, heavy: bool = False) -> dict:
+    """Record a new task id, then publish the task: ``{"task_id"}``, or -32000/-32003, or
+    -32005 past the request's task budget, or -32006 for a ``heavy`` task when all the
+    cluster's heavy-task slots are taken."""
+    _take_task_from_budget()
     celery = _celery()
     task_id = str(uuid.uuid4())
     try:
         record_sent(celery.backend, task_id)
+        if heavy and not claim_slot(celery.backend, task_id, _max_heavy()):
+            celery.backend.forget(task_id)
+            raise ServerError("Busy: too many heavy tasks queued or running, try later",
+                              code=BUSY, data={"max_heavy_tasks": _max_heavy()})
     except _BACKEND_ERRORS as exc:
         raise _backend_unavailable(exc) from None
     try:
@@ -132,7 +174,11 @@ def count_primes(n: int) -> dict:
     """Start counting the primes below ``n`` (0..10**10): ``{"task_id"}``."""
     if not 0 <= n <= MAX_PRIMES_N:
         raise InvalidParams(data=f"n must be between 0 and {MAX_PRIMES_N}")
-    return _start("count_primes", (n,), 0)
+    return _start("count_primes", (n,), 0, heavy=True)
+
+
+def _max_heavy() -> int:
+    return int(current_app.config["RPC_MAX_HEAVY_TASKS"])
 
 
 def _checked_id(task_id: str) -> str:
@@ -158,8 +204,9 @@ def _known_meta(task_id: str) -> dict:
 
 
 def _wait_until_ready(task_id: str, meta: dict, wait: float) -> dict:
-    """Re-read the task's state, more and more slowly, until it is done or ``wait`` s passed."""
-    deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT)
+    """Re-read the task's state, more and more slowly, until it is done, ``wait`` s passed,
+    or the request's shared wait budget is spent."""
+    deadline = min(time.monotonic() + wait, _budget().deadline)
     interval = FIRST_READ_DELAY
     while meta["status"] not in READY_STATES:
         left = deadline - time.monotonic()
@@ -190,8 +237,9 @@ def _reply(task_id: str, meta: dict) -> dict:
 @celery_methods.method
 def get_result(task_id: str, wait: float = 0) -> dict:
     """The task's state (``{"task_id", "state"}``), with ``"echo"`` once it succeeded and
-    ``"progress"`` while it runs. With ``wait`` (seconds, at most 25) the answer comes as soon
-    as the task is done, or when ``wait`` is over."""
+    ``"progress"`` while it runs. With ``wait`` (seconds) the answer comes as soon as the task
+    is done, or when ``wait`` is over; all calls of one HTTP request share ``RPC_MAX_WAIT``
+    seconds (25) of waiting."""
     task_id = _checked_id(task_id)
     meta = _known_meta(task_id)
     if wait > 0:

@@ -2,7 +2,7 @@
 
 from .jsonrpc import MethodRegistry
 
-echo_methods = MethodRegistry()
+echo_methods = MethodRegistry(title="Echo JSON-RPC service")
 
 
 @echo_methods.method

@@ -5,9 +5,14 @@ in that registry, never an attribute looked up on a module or a view.
 """
 
 import inspect
+import json
 import logging
+import math
 import traceback
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+
+from .openrpc import DISCOVER, openrpc_document
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +152,10 @@ class MethodRegistry:
     {'jsonrpc': '2.0', 'id': 1, 'result': 5}
     """
 
-    def __init__(self, *others: "MethodRegistry"):
+    def __init__(self, *others: "MethodRegistry", title: str = "JSON-RPC service"):
+        self.title = title
         self._methods: dict[str, _Method] = {}
+        self._discover: _Method | None = None
         for other in others:
             self._methods.update(other._methods)
 
@@ -156,7 +163,11 @@ class MethodRegistry:
         """Register ``function`` under ``name`` (default: its own name); usable as a decorator."""
 
         def register(fn: Callable) -> Callable:
-            self._methods[name or fn.__name__] = _Method(fn)
+            method_name = name or fn.__name__
+            if method_name.startswith("rpc."):
+                raise ValueError(f"{method_name!r}: names starting with 'rpc.' are reserved")
+            self._methods[method_name] = _Method(fn)
+            self._discover = None  # the OpenRPC document changed
             return fn
 
         return register(function) if function is not None else register
@@ -169,7 +180,25 @@ class MethodRegistry:
         try:
             return self._methods[name]
         except KeyError:
+            if name == DISCOVER:
+                return self._discover_method()
             raise MethodNotFound(data=f"no method named {name!r}") from None
+
+    def _discover_method(self) -> _Method:
+        """``rpc.discover``: this registry's OpenRPC document, built once."""
+        if self._discover is None:
+            document = self.openrpc()
+
+            def discover() -> dict:
+                return document
+
+            self._discover = _Method(discover)
+        return self._discover
+
+    def openrpc(self) -> dict:
+        """The OpenRPC document of the registered methods (what ``rpc.discover`` answers)."""
+        functions = {name: method.function for name, method in self._methods.items()}
+        return openrpc_document(functions, self.title, _library_version())
 
     def names(self) -> list[str]:
         return sorted(self._methods)
@@ -178,11 +207,22 @@ class MethodRegistry:
         return name in self._methods
 
 
-_ID_TYPES = (str, int, float, type(None))
+def _library_version() -> str:
+    try:
+        return version("flaskexamples")
+    except PackageNotFoundError:  # run from a copied source tree
+        return "0"
+
+
+_ID_TYPES = (str, int, type(None))
 
 
 def _valid_id(request) -> bool:
+    """A string, an integer, a finite number or null: 1e400 parses to inf, which no JSON
+    reply can carry, so it is no id."""
     value = request.get("id")
+    if type(value) is float:
+        return math.isfinite(value)
     return isinstance(value, _ID_TYPES) and not isinstance(value, bool)
 
 
@@ -239,8 +279,10 @@ def call(request, registry: MethodRegistry, *, debug: bool = False) -> dict | No
     return None if is_notification else reply
 
 
-def dispatch(payload, registry: MethodRegistry, *, debug: bool = False) -> dict | list | None:
-    """Answer a parsed JSON-RPC payload: one request or a batch.
+def dispatch(payload, registry: MethodRegistry, *, debug: bool = False,
+             max_batch: int | None = None) -> dict | list | None:
+    """Answer a parsed JSON-RPC payload: one request or a batch (of at most ``max_batch``
+    calls: a longer one is a single -32600 error, and no call runs).
 
     Returns the reply to serialise, or None when nothing is to be sent back (a notification,
     or a batch of notifications only).
@@ -248,12 +290,60 @@ def dispatch(payload, registry: MethodRegistry, *, debug: bool = False) -> dict 
     if isinstance(payload, list):
         if not payload:
             return _error(None, InvalidRequest(data="an empty batch"))
+        if max_batch is not None and len(payload) > max_batch:
+            return _error(None, batch_too_large(max_batch))
         replies = [call(request, registry, debug=debug) for request in payload]
         replies = [reply for reply in replies if reply is not None]
         return replies or None
     return call(payload, registry, debug=debug)
 
 
+def batch_too_large(max_batch: int) -> InvalidRequest:
+    """The error for a batch of more than ``max_batch`` calls (``RPC_MAX_BATCH``)."""
+    return InvalidRequest("Batch too large", data={"max_batch": max_batch})
+
+
 def error_reply(error: RPCError, request_id=None) -> dict:
     """A complete reply carrying ``error`` (for faults found before dispatch)."""
     return _error(request_id, error)
+
+
+# Built once: json.dumps with options builds a new encoder on every call. allow_nan=False:
+# NaN and Infinity are not JSON, and a reply that carried them would not parse.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+# What encoding a value that JSON cannot carry raises: an object (TypeError), NaN, a lone
+# surrogate (UnicodeEncodeError, a ValueError), a cycle (ValueError), deep nesting.
+_UNENCODABLE = (TypeError, ValueError, RecursionError)
+
+
+def encode_reply(reply: dict | list) -> bytes:
+    """A reply (one or a batch) as compact UTF-8 JSON. A call whose result cannot be sent
+    fails alone: its reply becomes a -32603 error for its id, the rest are sent as they are.
+
+    >>> import json
+    >>> for reply in json.loads(encode_reply([{"jsonrpc": "2.0", "id": 1, "result": float("nan")},
+    ...                                       {"jsonrpc": "2.0", "id": 2, "result": "ok"}])):
+    ...     print(reply["id"], reply.get("result"), reply.get("error", {}).get("code"))
+    1 None -32603
+    2 ok None
+    """
+    try:
+        return _ENCODER.encode(reply).encode()
+    except _UNENCODABLE:
+        pass
+    if isinstance(reply, list):
+        return b"[" + b",".join(_encode_one(item) for item in reply) + b"]"
+    return _encode_one(reply)
+
+
+def _encode_one(reply: dict) -> bytes:
+    try:
+        return _ENCODER.encode(reply).encode()
+    except _UNENCODABLE as exc:
+        log.warning("JSON-RPC reply to id %r cannot be sent as JSON: %s", reply.get("id"), exc)
+        error = InternalError("Internal error: the result cannot be sent as JSON",
+                              data=type(exc).__name__)
+    try:
+        return _ENCODER.encode(_error(reply.get("id"), error)).encode()
+    except _UNENCODABLE:  # the id itself holds a lone surrogate
+        return _ENCODER.encode(_error(None, error)).encode()

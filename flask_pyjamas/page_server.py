@@ -5,18 +5,39 @@
 * :func:`page_origins` are the origins the page is reached from (for the API's allow-list);
 * :class:`BackgroundServer` runs an app on a thread (the demos run two, :mod:`.demo`).
 
-For production, copy ``output/`` to Apache or nginx instead (see the docs).
+Every response carries :data:`SECURITY_HEADERS`: no MIME sniffing, and a Content-Security-
+Policy the compiled pages satisfy (scripts, styles and images from the page's own origin
+only, no inline code, no framing). For production, copy ``output/`` to Apache or nginx
+instead (see the docs), and send the same headers from there.
 """
 
 import threading
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask, Response, send_from_directory
 from werkzeug.serving import make_server
 
 from .echo_methods import echo_methods
 from .rpc_http import init_rpc_app
 from .views import rpc_view
+
+# connect-src allows any http(s) origin: the page calls the JSON-RPC server that its
+# ``?server=`` names, which can be anywhere; everything else is the page's own origin.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self' http: https:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+])
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+}
 
 
 def page_origins(host: str, port: int) -> list[str]:
@@ -38,6 +59,7 @@ def create_page_app(output_dir, origins, services=None) -> Flask:
         services = {"/services/EchoService.py": echo_methods}
     app = Flask(__name__, static_folder=None)
     init_rpc_app(app, {"CORS_ALLOWED_ORIGINS": list(origins)})
+    app.after_request(_add_security_headers)
 
     for path, registry in services.items():
         app.add_url_rule(
@@ -55,6 +77,11 @@ def create_page_app(output_dir, origins, services=None) -> Flask:
         return send_from_directory(output_dir, filename, max_age=0)
 
     return app
+
+
+def _add_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 class BackgroundServer:

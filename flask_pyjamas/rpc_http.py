@@ -6,7 +6,6 @@ answers through
 pieces every response needs (CORS headers, JSON-RPC bodies for HTTP errors).
 """
 
-import json
 import logging
 
 from flask import Flask, Response, current_app, request
@@ -19,9 +18,10 @@ from .jsonrpc import (
     MethodRegistry,
     RPCError,
     dispatch,
+    encode_reply,
     error_reply,
 )
-from .request import JSONRPCRequest
+from .request import JSONRPCRequest, MalformedBody, UnsupportedCharset
 from .settings import rpc_settings
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,13 @@ def no_content() -> Response:
     return response
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def json_response(reply, status: int = 200) -> Response:
-    """Serialise a JSON-RPC reply (compact, UTF-8)."""
-    body = _ENCODER.encode(reply)
-    return Response(body, status=status, mimetype=JSON_MIMETYPE)
+def json_response(reply, status: int = 200, headers=()) -> Response:
+    """Serialise a JSON-RPC reply (compact UTF-8; a result JSON cannot carry fails alone, as
+    -32603 for its call: :func:`~.jsonrpc.encode_reply`), with ``headers`` added."""
+    response = Response(encode_reply(reply), status=status, mimetype=JSON_MIMETYPE)
+    for name, value in headers:  # faster than Response(headers=...), which copies them twice
+        response.headers.add(name, value)
+    return response
 
 
 def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> Response:
@@ -71,49 +70,55 @@ def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> R
     return json_response(reply, status)
 
 
-def _origin_refused() -> Response | None:
-    origin = request.headers.get("Origin")
-    if cors_policy().allows(origin):
-        return None
+def _origin_refused(origin: str | None) -> Response:
     return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
 
 
 def preflight_response() -> Response:
     """Answer a CORS preflight (``OPTIONS``): allowed origins get the Access-Control-* headers."""
-    refused = _origin_refused()
-    if refused is not None:
-        return refused
+    origin = request.headers.get("Origin")
+    if not cors_policy().allows(origin):
+        return _origin_refused(origin)
     response = no_content()
-    response.headers.update(cors_policy().preflight_headers(request.headers.get("Origin")))
+    response.headers.update(cors_policy().preflight_headers(origin))
     return response
 
 
 def rpc_post_response(methods: MethodRegistry) -> Response:
     """Answer a JSON-RPC ``POST``: origin first (403 before any method runs), then media type
-    (415: a CORS-"simple" ``text/plain`` or form post never reaches a method), size (413),
-    JSON (-32700), and the call itself."""
-    refused = _origin_refused()
-    if refused is not None:
-        return refused
-    if not request.is_jsonrpc:
+    (415: a CORS-"simple" ``text/plain`` or form post never reaches a method) and charset
+    (415 unless UTF-8), size (413), framing (400), JSON (-32700), batch size (-32600), and
+    the calls themselves."""
+    # The hot path of every call: the request and app are looked up once (each access
+    # through Flask's proxies costs), and the answer gets its CORS headers here, in one go.
+    req = request._get_current_object()
+    app = current_app._get_current_object()
+    policy = app.extensions[_EXTENSION]
+    origin = req.environ.get("HTTP_ORIGIN")
+    if not policy.allows(origin):
+        return _origin_refused(origin)
+    if not req.is_jsonrpc:
         return transport_error(
-            415, f"Content-Type must be application/json-rpc, not {request.mimetype or 'none'!r}"
+            415, f"Content-Type must be application/json-rpc, not {req.mimetype or 'none'!r}"
         )
+    max_batch = app.config["RPC_MAX_BATCH"]
     try:
-        payload = request.rpc_payload()
-    except RPCError as exc:  # parse error: HTTP 200, as the Pyjamas client reads it
+        payload = req.rpc_payload(max_batch)
+    except UnsupportedCharset as exc:
+        return transport_error(415, str(exc))
+    except RPCError as exc:  # parse error, batch too large: HTTP 200, as Pyjamas reads it
         return json_response(error_reply(exc))
-    reply = dispatch(payload, methods, debug=current_app.debug)
+    reply = dispatch(payload, methods, debug=app.debug, max_batch=max_batch)
     if reply is None:
         return no_content()
-    try:
-        return json_response(reply)
-    except (TypeError, ValueError):  # a method returned something JSON cannot carry
-        log.exception("JSON-RPC reply could not be serialised")
-        return json_response(error_reply(RPCError("Internal error: result is not JSON")))
+    response = json_response(reply, headers=policy.response_headers(origin).items())
+    response.cors_added = True  # nothing left for _add_cors_headers to do
+    return response
 
 
 def _add_cors_headers(response: Response) -> Response:
+    if getattr(response, "cors_added", False):
+        return response
     headers = response.headers
     present = {name.lower() for name in headers.keys()}  # one pass, not one per lookup
     for name, value in cors_policy().response_headers(request.headers.get("Origin")).items():
@@ -128,8 +133,8 @@ def _http_error(exc: HTTPException) -> Response:
     if isinstance(exc, RequestEntityTooLarge):
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         response = transport_error(413, f"Request body is larger than {limit} bytes")
-    elif isinstance(exc, UnsupportedMediaType):
-        response = transport_error(415, exc.description)
+    elif isinstance(exc, UnsupportedMediaType | MalformedBody):
+        response = transport_error(exc.code, exc.description)
     else:
         response = transport_error(exc.code or 500, f"{exc.name}: {request.method} {request.path}")
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

@@ -13,6 +13,14 @@ environment variable         meaning                                            
 ``CORS_ALLOW_HEADERS``       request headers a preflight may ask for                ``Content-Type``
 ``CORS_MAX_AGE``             seconds a browser may cache a preflight                ``86400``
 ``MAX_CONTENT_LENGTH``       largest request body in bytes (larger: HTTP 413)       ``1048576``
+``RPC_MAX_BATCH``            calls in one batch (more: one -32600 error, and no     ``100``
+                             call runs)
+``RPC_MAX_WAIT``             seconds of long-poll waiting one HTTP request may      ``25``
+                             hold, shared by all ``get_result`` calls of a batch
+``RPC_MAX_TASKS``            tasks one HTTP request may start (more: -32005 for     ``10``
+                             each call past it)
+``RPC_MAX_HEAVY_TASKS``      ``count_primes`` tasks queued or running at once,      ``4``
+                             across all web processes (more: -32006, busy)
 ``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
 ``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
                              ``amqp://`` (the seed's names)
@@ -45,6 +53,14 @@ RPC_DEFAULTS = {
     "CORS_ALLOW_HEADERS": ["Content-Type"],
     "CORS_MAX_AGE": 86400,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "RPC_MAX_BATCH": 100,
+}
+
+# The Celery endpoint's limits (see the table above).
+CELERY_LIMIT_DEFAULTS = {
+    "RPC_MAX_WAIT": 25.0,  # below the 30 s timeout common in proxies
+    "RPC_MAX_TASKS": 10,
+    "RPC_MAX_HEAVY_TASKS": 4,
 }
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
@@ -70,6 +86,10 @@ ENVIRONMENT = {
     "CORS_ALLOW_HEADERS": split_list,
     "CORS_MAX_AGE": int,
     "MAX_CONTENT_LENGTH": int,
+    "RPC_MAX_BATCH": int,
+    "RPC_MAX_WAIT": float,
+    "RPC_MAX_TASKS": int,
+    "RPC_MAX_HEAVY_TASKS": int,
     "CELERY_BROKER_URL": str,
     "BROKER_HOST": str,
     "BROKER_PORT": int,
@@ -115,6 +135,8 @@ def rpc_settings(config: dict | None = None, environ=os.environ) -> dict:
     settings = {**RPC_DEFAULTS, **{k: env[k] for k in RPC_DEFAULTS if k in env}, **(config or {})}
     if isinstance(settings["CORS_ALLOWED_ORIGINS"], str):
         settings["CORS_ALLOWED_ORIGINS"] = split_list(settings["CORS_ALLOWED_ORIGINS"])
+    for name in ("MAX_CONTENT_LENGTH", "RPC_MAX_BATCH"):
+        settings[name] = int(_limit(name, settings[name]))
     return settings
 
 
@@ -204,12 +226,22 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
 
 
 def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
-    """``ECHO_COUNTDOWN`` and ``CELERY`` for the Flask config: ``config``'s own values win,
-    and ``config["CELERY"]`` is merged over the Celery settings, name by name."""
+    """``ECHO_COUNTDOWN``, the Celery endpoint's limits and ``CELERY`` for the Flask config:
+    ``config``'s own values win, and ``config["CELERY"]`` is merged over the Celery settings,
+    name by name."""
     env = from_environment(environ)
     countdown = config.get("ECHO_COUNTDOWN", env.get("ECHO_COUNTDOWN", DEFAULT_ECHO_COUNTDOWN))
+    limits = {name: _limit(name, config.get(name, env.get(name, default)))
+              for name, default in CELERY_LIMIT_DEFAULTS.items()}
     celery = {**celery_settings(instance_path, environ), **config.get("CELERY", {})}
-    return {"ECHO_COUNTDOWN": float(countdown), "CELERY": celery}
+    return {"ECHO_COUNTDOWN": float(countdown), **limits, "CELERY": celery}
+
+
+def _limit(name: str, value):
+    """A limit's value, refused unless it is a positive number (0 would refuse everything)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise SettingError(f"{name}={value!r} must be a positive number")
+    return value
 
 
 def allowed_origins_from_environment(environ=os.environ) -> list[str] | None:

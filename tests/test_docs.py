@@ -66,6 +66,7 @@ def test_doctest_examples_pass(tmp_path):
 MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.jsonrpc",
     "flask_pyjamas.cors",
+    "flask_pyjamas.request",
     "flask_pyjamas.settings",
     "flask_pyjamas.celery_tasks",
     "flask_pyjamas.scripts",

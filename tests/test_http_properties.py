@@ -80,3 +80,27 @@ def test_any_content_type_gets_a_json_rpc_answer(content_type, data):
     except ValueError:  # Werkzeug's test client refuses header values with newlines
         return
     check(response)
+
+
+charsets = st.sampled_from(["utf-8", "UTF8", "utf-7", "cp037", "unicode_escape", "undefined",
+                            "latin-1", "utf-16", "utf-32", "idna", "rot13", "base64", "zlib",
+                            "hex", "mbcs", ""]) | st.text(max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(charset=charsets, form=st.sampled_from(["charset={}", 'charset="{}"', "charset*={}",
+                                               "charset*=utf-8''{}", "CHARSET={}"]),
+       data=st.binary(max_size=60) | st.just(b'{"jsonrpc":"2.0","id":1,"method":"echo",'
+                                             b'"params":["x"]}'))
+def test_any_charset_gets_a_json_rpc_answer(charset, form, data):
+    """Only UTF-8 is read; every other charset is a 415 with a JSON-RPC body, never a 5xx."""
+    content_type = "application/json-rpc; " + form.format(charset)
+    try:
+        response = client.post("/json_echo/", data=data, headers={**HEADERS,
+                                                                  "Content-Type": content_type})
+    except ValueError:  # Werkzeug's test client refuses header values with newlines
+        return
+    check(response)
+    if response.status_code == 200 and data.startswith(b'{"jsonrpc"'):
+        assert charset.strip('"').lower() in ("utf-8", "utf8", "") and "*" not in form
+
