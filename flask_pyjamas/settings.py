@@ -55,6 +55,9 @@ DEFAULT_RESULT_EXPIRES = 24 * 3600
 EMBEDDED_SCHEME = "flaskcelery-fs"
 # How often a worker looks for new messages on the embedded broker (kombu's default: 1 s).
 EMBEDDED_POLLING_INTERVAL = 0.02
+# How often a running worker returns the unacknowledged messages of dead workers to their
+# queues (a starting one does it at once): how late a killed worker's tasks start again.
+EMBEDDED_ORPHAN_CHECK_INTERVAL = 2.0
 
 _AMQP_NAMES = ("BROKER_HOST", "BROKER_PORT", "BROKER_USER", "BROKER_PASSWORD", "BROKER_VHOST")
 
@@ -153,6 +156,9 @@ def embedded_broker(instance: Path) -> tuple[str, dict]:
         # One folder both ways: every process writes and reads the same queues.
         "data_folder_in": queue_folder,
         "data_folder_out": queue_folder,
+        # Delivered, unacknowledged messages; on the queue's file system (moved by rename).
+        "unacked_folder": str(instance / "broker" / "unacked"),
+        "orphan_check_interval": EMBEDDED_ORPHAN_CHECK_INTERVAL,
         "control_folder": str(instance / "broker" / "control"),
         "polling_interval": EMBEDDED_POLLING_INTERVAL,
     }
