@@ -21,7 +21,8 @@ environment variable         meaning                                            
 ``BROKER_PASSWORD``          RabbitMQ password                                      ``guest``
 ``BROKER_VHOST``             RabbitMQ virtual host                                  ``/``
 ``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
-``CELERY_RESULT_EXPIRES``    seconds a result is kept                               ``86400``
+``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
+                             workers delete older ones, :mod:`.result_expiry`)
 ``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
 ``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
                              (an absolute path)

@@ -69,6 +69,7 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.settings",
     "flask_pyjamas.celery_tasks",
     "flask_pyjamas.scripts",
+    "flask_pyjamas.result_expiry",
 ]
 
 
