@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts for real: Chromium (browser tests),
 # RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks), nginx and Apache
-# (the deployment configs in docs/deploy/ are tested against both).
+# (the deployment configs in docs/deploy/ are tested against both), iproute2 (`ip netns`: a
+# worker on another "machine", a network namespace).
 # Skips what is already there; without root it says what is missing and carries on.
 set -euo pipefail
-packages=(chromium rabbitmq-server redis-server wrk nginx apache2)
+packages=(chromium rabbitmq-server redis-server wrk nginx apache2 iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
