@@ -20,7 +20,7 @@ seconds, moves the messages of dead processes back into their queues: a process 
 host whose pid no longer runs, or runs a newer process (its start time differs). So a
 killed worker's tasks run again on a restarted or another worker, and a task that was running
 may run twice. Messages consumed without acknowledgement (broadcasts: revoke, inspect
-replies) are deleted when they are read, as before.
+replies) are deleted when they are read, as before: at most once.
 
 The broker serves the workers of one machine: the owner check reads ``/proc`` (Linux), and
 the messages held by a process of another host sharing the folder are left alone.
@@ -131,23 +131,26 @@ class Channel(filesystem.Channel):
         if monotonic() >= self._next_orphan_check:
             self.return_orphans()
         wanted = f"{queue}.msg"  # kombu's naming: <time>_<uuid>.<queue>.msg
-        held_folder = self._held_folder()
+        no_ack = queue in self._no_ack_queues
         for name in sorted(os.listdir(self.data_folder_in)):
             if name.partition(".")[2] != wanted:
                 continue
-            held = held_folder / name
+            # Into this process's folder until acknowledged; a message nothing acknowledges
+            # (a broadcast) under a name no queue reads, deleted once read: never replayed.
+            taken = (Path(self.data_folder_in, f".{name}.taken") if no_ack
+                     else self._held_folder() / name)
             try:
-                os.rename(os.path.join(self.data_folder_in, name), held)
+                os.rename(os.path.join(self.data_folder_in, name), taken)
             except FileNotFoundError:
                 continue  # another process took it first
             try:
-                payload = loads(bytes_to_str(held.read_bytes()))
+                payload = loads(bytes_to_str(taken.read_bytes()))
             except OSError as exc:
-                raise ChannelError(f"Cannot read file {str(held)!r} from queue.") from exc
-            if queue in self._no_ack_queues:
-                held.unlink()  # nothing will acknowledge it
+                raise ChannelError(f"Cannot read file {str(taken)!r} from queue.") from exc
+            if no_ack:
+                taken.unlink()
             else:
-                self._held[payload["properties"]["delivery_tag"]] = held
+                self._held[payload["properties"]["delivery_tag"]] = taken
             return payload
         raise Empty()
 

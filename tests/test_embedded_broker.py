@@ -71,6 +71,18 @@ def test_a_message_taken_without_acknowledgement_is_deleted(broker):
         assert held(broker) == [] and queued(broker) == []
 
 
+def test_a_message_consumed_without_acknowledgement_is_deleted(broker):
+    """As broadcasts are (revoke, inspect): read once, never held, never replayed."""
+    bodies = []
+    with connect(broker) as conn:
+        publish(conn, {"n": 5})
+        with conn.Consumer(Queue("q"), no_ack=True, accept=["json"],
+                           callbacks=[lambda body, message: bodies.append(body)]):
+            conn.drain_events(timeout=5)
+        assert bodies == [{"n": 5}]
+        assert held(broker) == [] and os.listdir(broker["data_folder_in"]) == []
+
+
 def test_the_messages_of_a_dead_process_go_back_to_their_queue(broker):
     host = socket.gethostname()
     owners = {
