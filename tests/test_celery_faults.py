@@ -52,15 +52,19 @@ def pool_children(worker) -> list[int]:
     return [int(pid) for pid in out.split()]
 
 
-BROKERS = ["embedded_env", pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)]
 HELD_COUNTDOWN = 15.0  # s: long enough to send 200 tasks and kill the worker holding them
 
 
-@pytest.mark.parametrize("env_name", BROKERS)
-def test_a_running_task_of_a_killed_worker_completes_on_a_new_worker(request, env_name,
-                                                                      celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+@pytest.fixture(params=["embedded_env",
+                        pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)])
+def broker(request):
+    """``(env, client)`` on each broker: its environment, a test client of the app using it."""
+    env = request.getfixturevalue(request.param)
+    return env, create_app(app_config(env)).test_client()
+
+
+def test_a_running_task_of_a_killed_worker_completes_on_a_new_worker(broker, celery_worker):
+    env, client = broker
     first = celery_worker(env, "--concurrency=1")
     task_id = start(client, "count_primes", 5 * 10**8)
     assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"
@@ -71,11 +75,8 @@ def test_a_running_task_of_a_killed_worker_completes_on_a_new_worker(request, en
     assert received("count_primes", task_id) in second.log()
 
 
-@pytest.mark.parametrize("env_name", BROKERS)
-def test_prefetched_tasks_of_a_killed_worker_complete_on_a_new_worker(request, env_name,
-                                                                       celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+def test_prefetched_tasks_of_a_killed_worker_complete_on_a_new_worker(broker, celery_worker):
+    env, client = broker
     # One pool process, busy with the primes; the first echo waits in the worker's memory.
     first = celery_worker(env, "--concurrency=1", "--prefetch-multiplier=4")
     busy = start(client, "count_primes", 10**9)
@@ -91,11 +92,8 @@ def test_prefetched_tasks_of_a_killed_worker_complete_on_a_new_worker(request, e
     assert received("celery_echo", echoes[0]) in second.log()
 
 
-@pytest.mark.parametrize("env_name", BROKERS)
-def test_countdown_tasks_of_a_killed_worker_complete_on_a_new_worker(request, env_name,
-                                                                     celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+def test_countdown_tasks_of_a_killed_worker_complete_on_a_new_worker(broker, celery_worker):
+    env, client = broker
     # Room for all 200 at once: RabbitMQ would hand out the countdown tasks a few at a time.
     first = celery_worker(env, "--concurrency=2", "--prefetch-multiplier=100")
     texts = [f"countdown {i}" for i in range(200)]
@@ -110,10 +108,8 @@ def test_countdown_tasks_of_a_killed_worker_complete_on_a_new_worker(request, en
     assert count_logged(second, "succeeded") == len(ids)
 
 
-@pytest.mark.parametrize("env_name", BROKERS)
-def test_a_burst_survives_a_worker_killed_in_the_middle(request, env_name, celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+def test_a_burst_survives_a_worker_killed_in_the_middle(broker, celery_worker):
+    env, client = broker
     first = celery_worker(env, "--concurrency=2", "--prefetch-multiplier=8")
     ids = start_tasks(client, [("echo", [f"burst {i}", 0]) for i in range(300)])
     # Killed while it runs, receives and acknowledges tasks: whatever it held comes back.
@@ -127,11 +123,8 @@ def test_a_burst_survives_a_worker_killed_in_the_middle(request, env_name, celer
     assert lost(final_replies(client, ids, timeout=120)) == {}
 
 
-@pytest.mark.parametrize("env_name", ["embedded_env",
-                                      pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)])
-def test_a_task_of_a_killed_pool_process_is_run_again(request, env_name, celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+def test_a_task_of_a_killed_pool_process_is_run_again(broker, celery_worker):
+    env, client = broker
     worker = celery_worker(env, "--concurrency=1")
     task_id = start(client, "count_primes", 5 * 10**8)
     assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"
