@@ -56,6 +56,8 @@ class ResultCleanup(bootsteps.StartStopStep):
     def start(self, worker):
         backend = worker.app.backend
         interval = cleanup_interval(expiry_seconds(backend.expires))
+        log.info("Deleting results older than %g s every %g s", expiry_seconds(backend.expires),
+                 interval)
         self.cleanup(backend)
         self.tref = worker.timer.call_repeatedly(interval, self.cleanup, (backend,))
 

@@ -115,7 +115,7 @@ def test_a_burst_survives_a_worker_killed_in_the_middle(broker, celery_worker):
     # Killed while it runs, receives and acknowledges tasks: whatever it held comes back.
     deadline = time.monotonic() + 60
     while count_logged(first, "succeeded") < 30 and time.monotonic() < deadline:
-        time.sleep(0.005)
+        time.sleep(0.01)
     done_before = count_logged(first, "succeeded")
     assert 30 <= done_before < len(ids), done_before
     first.kill()
