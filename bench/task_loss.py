@@ -18,7 +18,7 @@ DEADLINE_S = 120.0  # after the countdown: far longer than 200 echoes take
 
 
 def run(ctx) -> list[Figure]:
-    tasks, countdown = ctx.pick(200, 10), ctx.pick(15.0, 4.0)
+    tasks, countdown = ctx.pick(200, 10), ctx.pick(15.0, 8.0)
     figures = []
     for broker in celery_stack.BROKERS:
         title = f"Tasks lost after SIGKILL of a worker holding {tasks}, " \
