@@ -36,8 +36,8 @@ USER, PASSWORD = "flaskcelery", "not-guest"
 def remote(tmp_path_factory):
     """``(namespace, rabbitmq, worker_env, app_env)``: the servers listen on loopback (for the
     app) and on this end of the veth pair (for the worker in the namespace)."""
-    require(can_create_namespaces(), "network namespaces need root and ip (apt-get install "
-                                     "-y iproute2)")
+    require(can_create_namespaces(), "cannot create a network namespace: needs root (with "
+                                     "CAP_NET_ADMIN) and ip (apt-get install -y iproute2)")
     require(RABBITMQ_SERVER.exists() and shutil.which("redis-server") is not None,
             "rabbitmq-server and redis-server are not installed")
     base = tmp_path_factory.mktemp("remote")

@@ -21,7 +21,14 @@ def ip(*args: str) -> str:
 
 
 def can_create_namespaces() -> bool:
-    return os.geteuid() == 0 and os.path.exists(IP)
+    """Root, ``ip``, and the right to create a namespace (a container may lack it), tried."""
+    if os.geteuid() != 0 or not os.path.exists(IP):
+        return False
+    probe = f"flaskex-probe-{os.getpid()}"
+    if subprocess.run([IP, "netns", "add", probe], capture_output=True).returncode != 0:
+        return False
+    subprocess.run([IP, "netns", "del", probe], capture_output=True)
+    return True
 
 
 @dataclass
