@@ -64,6 +64,14 @@ def test_a_rejected_message_goes_back_to_its_queue(broker):
         assert Queue("q").bind(conn.default_channel).get(no_ack=True).payload == {"n": 2}
 
 
+def test_a_message_still_held_at_close_goes_back_once(broker):
+    """A warm shutdown: kombu writes back what was not acknowledged; the held copy goes."""
+    with connect(broker) as conn:
+        publish(conn, {"n": 6})
+        assert Queue("q").bind(conn.default_channel).get(no_ack=False).payload == {"n": 6}
+    assert held(broker) == [] and len(queued(broker)) == 1
+
+
 def test_a_message_taken_without_acknowledgement_is_deleted(broker):
     with connect(broker) as conn:
         publish(conn, {"n": 3})
