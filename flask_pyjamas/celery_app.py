@@ -2,7 +2,8 @@
 
 :func:`celery_init_app` builds the Celery app from ``app.config["CELERY"]`` (see
 :func:`.settings.flask_celery_settings`); tasks run inside the Flask app context, and the
-Celery app is ``app.extensions["celery"]``.
+Celery app is ``app.extensions["celery"]``. Its workers delete expired results on backends
+that do not expire them by themselves (:mod:`.result_expiry`).
 """
 
 from celery import Celery, Task
@@ -10,6 +11,7 @@ from flask import Flask
 
 from .celery_tasks import stop_if_cancelled
 from .embedded_broker import prepare_embedded
+from .result_expiry import ResultCleanup
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -25,6 +27,7 @@ def celery_init_app(app: Flask) -> Celery:
     prepare_embedded(app.config["CELERY"])
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
+    celery_app.steps["worker"].add(ResultCleanup)  # results expire with no beat running
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

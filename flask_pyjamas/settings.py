@@ -29,7 +29,8 @@ environment variable         meaning                                            
 ``BROKER_PASSWORD``          RabbitMQ password                                      ``guest``
 ``BROKER_VHOST``             RabbitMQ virtual host                                  ``/``
 ``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
-``CELERY_RESULT_EXPIRES``    seconds a result is kept                               ``86400``
+``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
+                             workers delete older ones, :mod:`.result_expiry`)
 ``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
 ``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
                              (an absolute path)
@@ -71,6 +72,9 @@ DEFAULT_RESULT_EXPIRES = 24 * 3600
 EMBEDDED_SCHEME = "flaskcelery-fs"
 # How often a worker looks for new messages on the embedded broker (kombu's default: 1 s).
 EMBEDDED_POLLING_INTERVAL = 0.02
+# How often a running worker returns the unacknowledged messages of dead workers to their
+# queues (a starting one does it at once): how late a killed worker's tasks start again.
+EMBEDDED_ORPHAN_CHECK_INTERVAL = 2.0
 
 _AMQP_NAMES = ("BROKER_HOST", "BROKER_PORT", "BROKER_USER", "BROKER_PASSWORD", "BROKER_VHOST")
 
@@ -175,6 +179,9 @@ def embedded_broker(instance: Path) -> tuple[str, dict]:
         # One folder both ways: every process writes and reads the same queues.
         "data_folder_in": queue_folder,
         "data_folder_out": queue_folder,
+        # Delivered, unacknowledged messages; on the queue's file system (moved by rename).
+        "unacked_folder": str(instance / "broker" / "unacked"),
+        "orphan_check_interval": EMBEDDED_ORPHAN_CHECK_INTERVAL,
         "control_folder": str(instance / "broker" / "control"),
         "polling_interval": EMBEDDED_POLLING_INTERVAL,
     }

@@ -3,10 +3,12 @@
 # RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks), nginx and Apache
 # (the deployment configs in docs/deploy/ are tested against both), Node.js (runs the
 # bundled JavaScript in a unit test), Xvfb and xwd (x11-apps) for the desktop client's tests
-# and screenshots, and the Tk library tkinter links against.
+# and screenshots, the Tk library tkinter links against, and iproute2 (`ip netns`: a worker
+# on another "machine", a network namespace).
 # Skips what is already there; without root it says what is missing and carries on.
 set -euo pipefail
-packages=(chromium rabbitmq-server redis-server wrk nginx apache2 nodejs xvfb x11-apps libtk8.6)
+packages=(chromium rabbitmq-server redis-server wrk nginx apache2 nodejs xvfb x11-apps libtk8.6
+          iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

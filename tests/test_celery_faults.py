@@ -1,4 +1,9 @@
-"""Faults with real processes: a worker killed mid-task, a broker that goes away and comes back."""
+"""Faults with real processes: a worker killed mid-task, a broker that goes away and comes back.
+
+At least once, on both brokers: a worker killed with SIGKILL while it runs, prefetches or
+holds countdown tasks loses none of them; each test kills it only once the worker's log or
+the tasks' states show it holds them, then waits until a new worker has run every one.
+"""
 
 import os
 import signal
@@ -9,6 +14,14 @@ import pytest
 from celery.states import READY_STATES
 
 from flaskcelery.flask_source.FlaskEchoApp import create_app
+from tests.support.held_tasks import (
+    count_logged,
+    final_replies,
+    lost,
+    received,
+    start_tasks,
+    wait_until_logged,
+)
 from tests.support.rpc import rpc
 from tests.support.services import app_config
 
@@ -40,24 +53,79 @@ def pool_children(worker) -> list[int]:
     return [int(pid) for pid in out.split()]
 
 
-@pytest.mark.rabbitmq
-def test_a_task_of_a_killed_worker_completes_on_a_new_worker(rabbitmq_env, celery_worker):
-    client = create_app(app_config(rabbitmq_env)).test_client()
-    first = celery_worker(rabbitmq_env, "--concurrency=1")
+HELD_COUNTDOWN = 15.0  # s: long enough to send 200 tasks and kill the worker holding them
+
+
+@pytest.fixture(params=["embedded_env",
+                        pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)])
+def broker(request):
+    """``(env, client)`` on each broker: its environment, a test client of the app using it."""
+    env = request.getfixturevalue(request.param)
+    return env, create_app(app_config(env)).test_client()
+
+
+def test_a_running_task_of_a_killed_worker_completes_on_a_new_worker(broker, celery_worker):
+    env, client = broker
+    first = celery_worker(env, "--concurrency=1")
     task_id = start(client, "count_primes", 5 * 10**8)
     assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"
     first.kill()  # the whole worker, pool included: its unacknowledged message goes back
-    second = celery_worker(rabbitmq_env, "--concurrency=1")
-    result = wait_for_state(client, task_id, {"SUCCESS"})
+    second = celery_worker(env, "--concurrency=1")
+    result = wait_for_state(client, task_id, {"SUCCESS"}, timeout=120)
     assert result == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_5E8}
-    assert task_id in second.log()
+    assert received("count_primes", task_id) in second.log()
 
 
-@pytest.mark.parametrize("env_name", ["embedded_env",
-                                      pytest.param("rabbitmq_env", marks=pytest.mark.rabbitmq)])
-def test_a_task_of_a_killed_pool_process_is_run_again(request, env_name, celery_worker):
-    env = request.getfixturevalue(env_name)
-    client = create_app(app_config(env)).test_client()
+def test_prefetched_tasks_of_a_killed_worker_complete_on_a_new_worker(broker, celery_worker):
+    env, client = broker
+    # One pool process, busy with the primes; the first echo waits in the worker's memory.
+    first = celery_worker(env, "--concurrency=1", "--prefetch-multiplier=4")
+    busy = start(client, "count_primes", 10**9)
+    assert wait_for_state(client, busy, {"PROGRESS"})["state"] == "PROGRESS"
+    echoes = start_tasks(client, [("echo", [f"prefetched {i}", 0]) for i in range(3)])
+    wait_until_logged(first, [received("celery_echo", echoes[0])])
+    assert rpc(client, "get_result", [echoes[0]])["result"]["state"] == "PENDING"
+    first.kill()
+    second = celery_worker(env, "--concurrency=2")
+    replies = final_replies(client, [busy, *echoes], timeout=120)
+    assert lost(replies) == {}
+    assert [replies[t]["echo"] for t in echoes] == [f"prefetched {i}" for i in range(3)]
+    assert received("celery_echo", echoes[0]) in second.log()
+
+
+def test_countdown_tasks_of_a_killed_worker_complete_on_a_new_worker(broker, celery_worker):
+    env, client = broker
+    # Room for all 200 at once: RabbitMQ would hand out the countdown tasks a few at a time.
+    first = celery_worker(env, "--concurrency=2", "--prefetch-multiplier=100")
+    texts = [f"countdown {i}" for i in range(200)]
+    ids = start_tasks(client, [("echo", [text, HELD_COUNTDOWN]) for text in texts])
+    wait_until_logged(first, [received("celery_echo", task_id) for task_id in ids])
+    assert count_logged(first, "succeeded") == 0  # all 200 held, none run yet
+    first.kill()
+    second = celery_worker(env, "--concurrency=2")
+    replies = final_replies(client, ids, timeout=HELD_COUNTDOWN + 120)
+    assert lost(replies) == {}
+    assert [replies[t]["echo"] for t in ids] == texts
+    assert count_logged(second, "succeeded") == len(ids)
+
+
+def test_a_burst_survives_a_worker_killed_in_the_middle(broker, celery_worker):
+    env, client = broker
+    first = celery_worker(env, "--concurrency=2", "--prefetch-multiplier=8")
+    ids = start_tasks(client, [("echo", [f"burst {i}", 0]) for i in range(300)])
+    # Killed while it runs, receives and acknowledges tasks: whatever it held comes back.
+    deadline = time.monotonic() + 60
+    while count_logged(first, "succeeded") < 30 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    done_before = count_logged(first, "succeeded")
+    assert 30 <= done_before < len(ids), done_before
+    first.kill()
+    celery_worker(env, "--concurrency=2")
+    assert lost(final_replies(client, ids, timeout=120)) == {}
+
+
+def test_a_task_of_a_killed_pool_process_is_run_again(broker, celery_worker):
+    env, client = broker
     worker = celery_worker(env, "--concurrency=1")
     task_id = start(client, "count_primes", 5 * 10**8)
     assert wait_for_state(client, task_id, {"PROGRESS"})["state"] == "PROGRESS"

@@ -71,6 +71,7 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.celery_tasks",
     "flask_pyjamas.scripts",
     "pyjamas._tk_widgets",
+    "flask_pyjamas.result_expiry",
 ]
 
 

@@ -15,10 +15,11 @@ Fixtures (registered for every test module by ``tests/conftest.py``):
     RabbitMQ through the seed's ``BROKER_HOST``/``BROKER_PORT`` (``guest``/``guest``), Redis as
     result backend.
 ``celery_worker`` (function)
-    A factory: ``celery_worker(env, *worker_args, name=None) -> CeleryWorker`` starts a real
-    worker, ``python flaskcelery/flask_source/manage_celery.py celeryd --loglevel=INFO ...``,
-    with ``env`` added to the environment, waits until it is ready, and stops it after the
-    test. ``worker_args`` go to ``celery worker`` (``--concurrency=1``, ``--pool=solo``...).
+    A factory: ``celery_worker(env, *worker_args, name=None, prefix=()) -> CeleryWorker``
+    starts a real worker, ``python flaskcelery/flask_source/manage_celery.py celeryd
+    --loglevel=INFO ...``, with ``env`` added to the environment (and ``prefix`` before the
+    command), waits until it is ready, and stops it after the test. ``worker_args`` go to
+    ``celery worker`` (``--concurrency=1``, ``--pool=solo``...).
 
 For a worker that outlives one test, use the :func:`celery_worker_process` context manager in
 a fixture of the scope you need. :func:`app_config` turns an env into the ``config`` for
@@ -39,6 +40,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -47,6 +49,8 @@ from flask_pyjamas.settings import celery_settings
 from .processes import PYTHON, REPO_ROOT, free_port, require, stop_process, wait_for_port
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+RABBITMQCTL = RABBITMQ_SERVER.with_name("rabbitmqctl")
+LOOPBACK = ("127.0.0.1",)
 MANAGE_CELERY = REPO_ROOT / "flaskcelery" / "flask_source" / "manage_celery.py"
 
 # Settings a developer's shell may carry; a test environment names its own.
@@ -79,11 +83,13 @@ class RabbitMQ:
     """A RabbitMQ node of its own: own epmd, ports, data and logs under ``base``.
 
     Debian's server starts ``epmd -daemon``, which would outlive it: this one runs its own
-    epmd on a free port (``ERL_EPMD_PORT``), and stops both by process id.
+    epmd on a free port (``ERL_EPMD_PORT``), and stops both by process id. AMQP listens on
+    ``addresses`` (loopback unless told otherwise), epmd on loopback only.
     """
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, addresses=LOOPBACK):
         self.base = base
+        self.addresses = tuple(addresses)
         self.port = free_port()
         self.dist_port = free_port()
         self.epmd_port = free_port()
@@ -95,15 +101,23 @@ class RabbitMQ:
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}//"
 
+    @property
+    def node(self) -> str:
+        return f"test{self.port}@localhost"
+
     def _env(self) -> dict:
         plugins = self.base / "enabled_plugins"
         plugins.write_text("[].\n")
+        # One address fits RABBITMQ_NODE_IP_ADDRESS; several need listeners in a config file.
+        config = self.base / "rabbitmq.conf"
+        config.write_text("".join(f"listeners.tcp.{i} = {address}:{self.port}\n"
+                                  for i, address in enumerate(self.addresses, 1)))
         return {
             **os.environ,
             "HOME": str(self.base),
             "ERL_EPMD_PORT": str(self.epmd_port),
-            "RABBITMQ_NODENAME": f"test{self.port}@localhost",
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_CONFIG_FILE": str(config),
             "RABBITMQ_NODE_PORT": str(self.port),
             "RABBITMQ_DIST_PORT": str(self.dist_port),
             "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
@@ -123,6 +137,16 @@ class RabbitMQ:
         self._server = _spawn([str(RABBITMQ_SERVER)], env, self.log_path)
         wait_for_port(self.port, self._server, timeout=timeout)
 
+    def ctl(self, *args: str) -> str:
+        """Run ``rabbitmqctl -n NODE ARGS...`` against this node; its output."""
+        return subprocess.run([str(RABBITMQCTL), "-n", self.node, *args], env=self._env(),
+                              capture_output=True, text=True, check=True, timeout=60).stdout
+
+    def add_user(self, user: str, password: str) -> None:
+        """A user with every permission on vhost ``/`` (``guest`` works from loopback only)."""
+        self.ctl("add_user", user, password)
+        self.ctl("set_permissions", "-p", "/", user, ".*", ".*", ".*")
+
     def stop(self) -> None:
         """Stop the node (epmd keeps running for a later :meth:`start`)."""
         if self._server is not None:
@@ -137,20 +161,28 @@ class RabbitMQ:
 
 
 class Redis:
-    """A Redis server on a free loopback port, with no persistence."""
+    """A Redis server on a free port of ``addresses`` (loopback unless told otherwise), with
+    no persistence, and ``password`` if given."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, addresses=LOOPBACK, password: str | None = None):
         self.port = free_port()
+        self.addresses, self.password = tuple(addresses), password
         self.log_path = base / "redis.out"
         self._proc = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.url_at(self.addresses[0])
+
+    def url_at(self, address: str) -> str:
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}{address}:{self.port}/0"
 
     def start(self) -> None:
-        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+        args = ["redis-server", "--bind", *self.addresses, "--port", str(self.port),
                 "--save", "", "--appendonly", "no"]
+        if self.password:
+            args += ["--requirepass", self.password]
         self._proc = _spawn(args, dict(os.environ), self.log_path)
         wait_for_port(self.port, self._proc, timeout=10)
 
@@ -196,11 +228,15 @@ def _spawn(args, env, log_path: Path | None) -> subprocess.Popen:
 
 @contextmanager
 def celery_worker_process(env: dict, *worker_args: str, log_dir: Path, name: str | None = None,
-                          timeout: float = 60.0):
-    """Run a worker with ``env``; yield a :class:`CeleryWorker` once it is ready; stop it."""
+                          timeout: float = 60.0, prefix=()):
+    """Run a worker with ``env``; yield a :class:`CeleryWorker` once it is ready; stop it.
+
+    ``prefix`` goes before the command, e.g. ``("ip", "netns", "exec", NS)`` to run it in a
+    network namespace (``ip netns exec`` execs it: signals still reach the worker)."""
     name = name or f"worker{next(_worker_numbers)}@%h"
     log_path = log_dir / f"{name.split('@')[0]}.log"
-    args = [PYTHON, MANAGE_CELERY, "celeryd", "--loglevel=INFO", "-n", name, *worker_args]
+    args = [*prefix, PYTHON, MANAGE_CELERY, "celeryd", "--loglevel=INFO", "-n", name,
+            *worker_args]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
     worker = CeleryWorker(_spawn(args, full_env, log_path), name, log_path)
     try:
@@ -272,8 +308,10 @@ class _WorkerPool:
         self.log_dir = log_dir
         self._contexts = []
 
-    def start(self, env: dict, *worker_args: str, name: str | None = None) -> CeleryWorker:
-        context = celery_worker_process(env, *worker_args, log_dir=self.log_dir, name=name)
+    def start(self, env: dict, *worker_args: str, name: str | None = None,
+              prefix=()) -> CeleryWorker:
+        context = celery_worker_process(env, *worker_args, log_dir=self.log_dir, name=name,
+                                        prefix=prefix)
         worker = context.__enter__()
         self._contexts.append(context)
         return worker

@@ -1,0 +1,53 @@
+"""Results expire as ``CELERY_RESULT_EXPIRES`` says, on both backends, with real workers:
+SQLite (the embedded setup: the worker's cleanup deletes them) and Redis (its own TTL). An
+expired id answers -32004, like one never issued."""
+
+import time
+
+import pytest
+import redis
+
+from flask_pyjamas.celery_rpc import UNKNOWN_TASK
+from flaskcelery.flask_source.FlaskEchoApp import create_app
+from tests.support.held_tasks import final_replies, start_tasks
+from tests.support.rpc import rpc
+from tests.support.services import app_config
+
+pytestmark = pytest.mark.slow
+
+EXPIRES = 2  # seconds; the worker's cleanup runs every second (flask_pyjamas.result_expiry)
+
+
+def wait_until_unknown(client, task_id: str, timeout: float) -> dict:
+    """Poll ``get_result`` until it answers an error, or ``timeout`` s: the last reply."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = rpc(client, "get_result", [task_id])
+        if "error" in reply or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.1)
+
+
+def test_sqlite_results_expire(embedded_env, celery_worker, tmp_path):
+    # A folder of its own: this worker deletes every result older than two seconds.
+    env = {**embedded_env, "FLASKCELERY_INSTANCE": str(tmp_path / "instance"),
+           "CELERY_RESULT_EXPIRES": str(EXPIRES)}
+    client = create_app(app_config(env)).test_client()
+    celery_worker(env, "--concurrency=1")
+    [task_id] = start_tasks(client, [("echo", ["soon gone", 0])])
+    assert final_replies(client, [task_id], timeout=60)[task_id]["echo"] == "soon gone"
+    reply = wait_until_unknown(client, task_id, timeout=EXPIRES + 30)
+    assert reply["error"]["code"] == UNKNOWN_TASK, reply
+
+
+@pytest.mark.rabbitmq
+def test_redis_results_expire(rabbitmq_env, redis_server, celery_worker):
+    env = {**rabbitmq_env, "CELERY_RESULT_EXPIRES": str(EXPIRES)}
+    client = create_app(app_config(env)).test_client()
+    celery_worker(env, "--concurrency=1")
+    [task_id] = start_tasks(client, [("echo", ["soon gone", 0])])
+    assert final_replies(client, [task_id], timeout=60)[task_id]["echo"] == "soon gone"
+    ttl = redis.Redis.from_url(redis_server.url).ttl(f"celery-task-meta-{task_id}")
+    assert 0 < ttl <= EXPIRES  # Redis expires it by itself
+    reply = wait_until_unknown(client, task_id, timeout=EXPIRES + 30)
+    assert reply["error"]["code"] == UNKNOWN_TASK, reply
