@@ -12,7 +12,7 @@ tasks share), :mod:`.celery_rpc` (the JSON-RPC methods that start tasks and wait
 cluster-wide cap on heavy tasks).
 
 Pages: :mod:`.client` (the page skeleton, compiled with the page), :mod:`.build` (the
-``pyjsbuild`` command), :mod:`.page_server` and :mod:`.demo` (one-command demos),
+``pyjsbuild`` command, with :mod:`.jsbundle`), :mod:`.page_server` and :mod:`.demo` (one-command demos),
 :mod:`.scripts` (running an example's file as a script).
 
 This module imports nothing, so scripts can import :mod:`.scripts` before anything else.
