@@ -9,11 +9,12 @@ origin policy), :mod:`.request` (the ``flask.Request`` subclass for ``applicatio
 Celery: :mod:`.celery_app` (Celery inside the Flask app), :mod:`.celery_tasks` (what the
 tasks share), :mod:`.celery_rpc` (the JSON-RPC methods that start tasks and wait for them),
 :mod:`.embedded_broker` (the broker that needs no server), :mod:`.task_slots` (the
-cluster-wide cap on heavy tasks).
+cluster-wide cap on heavy tasks), :mod:`.result_expiry` (the workers' cleanup of expired
+results).
 
 Pages: :mod:`.client` (the page skeleton, compiled with the page), :mod:`.build` (the
-``pyjsbuild`` command, with :mod:`.jsbundle`), :mod:`.page_server` and :mod:`.demo` (one-command demos),
-:mod:`.scripts` (running an example's file as a script).
+``pyjsbuild`` command, with :mod:`.jsbundle`), :mod:`.page_server` and :mod:`.demo`
+(one-command demos), :mod:`.scripts` (running an example's file as a script).
 
 This module imports nothing, so scripts can import :mod:`.scripts` before anything else.
 """
