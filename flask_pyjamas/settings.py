@@ -23,6 +23,8 @@ environment variable         meaning                                            
 ``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
 ``CELERY_RESULT_EXPIRES``    seconds a result is kept                               ``86400``
 ``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
+``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
+                             error -32005); give gunicorn more threads than this
 ``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
                              (an absolute path)
 ===========================  =====================================================  ==============
@@ -49,6 +51,8 @@ RPC_DEFAULTS = {
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
 DEFAULT_RESULT_EXPIRES = 24 * 3600
+# Long-polls a server process holds at once: each parks one thread (see gunicorn_config).
+DEFAULT_LONG_POLL_MAX_WAITERS = 1000
 
 # The embedded broker: kombu's filesystem transport with atomic writes
 # (:mod:`.embedded_broker`), under a URL scheme of its own.
@@ -79,6 +83,7 @@ ENVIRONMENT = {
     "CELERY_RESULT_BACKEND": str,
     "CELERY_RESULT_EXPIRES": int,
     "ECHO_COUNTDOWN": float,
+    "LONG_POLL_MAX_WAITERS": int,
     "FLASKCELERY_INSTANCE": str,
 }
 
@@ -203,13 +208,27 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
     }
 
 
+def long_poll_max_waiters(config: dict | None = None, environ=os.environ) -> int:
+    """``LONG_POLL_MAX_WAITERS``: ``config``, else the environment, else the default; at
+    least 1."""
+    env = from_environment(environ)
+    value = (config or {}).get("LONG_POLL_MAX_WAITERS",
+                               env.get("LONG_POLL_MAX_WAITERS", DEFAULT_LONG_POLL_MAX_WAITERS))
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingError(f"LONG_POLL_MAX_WAITERS must be a whole number >= 1, not {value!r}")
+    return value
+
+
 def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
-    """``ECHO_COUNTDOWN`` and ``CELERY`` for the Flask config: ``config``'s own values win,
-    and ``config["CELERY"]`` is merged over the Celery settings, name by name."""
+    """``ECHO_COUNTDOWN``, ``LONG_POLL_MAX_WAITERS`` and ``CELERY`` for the Flask config:
+    ``config``'s own values win, and ``config["CELERY"]`` is merged over the Celery settings,
+    name by name."""
     env = from_environment(environ)
     countdown = config.get("ECHO_COUNTDOWN", env.get("ECHO_COUNTDOWN", DEFAULT_ECHO_COUNTDOWN))
     celery = {**celery_settings(instance_path, environ), **config.get("CELERY", {})}
-    return {"ECHO_COUNTDOWN": float(countdown), "CELERY": celery}
+    return {"ECHO_COUNTDOWN": float(countdown),
+            "LONG_POLL_MAX_WAITERS": long_poll_max_waiters(config, environ),
+            "CELERY": celery}
 
 
 def allowed_origins_from_environment(environ=os.environ) -> list[str] | None:
