@@ -6,9 +6,11 @@ A waiting ``get_result(task_id, wait)`` parks its request thread on an event
 the requests whose task is done. So the backend reads per second depend on the read
 schedule, not on the number of waiters: a thousand waiting pages cost what one does.
 
-Each watched id is read again after ``first_delay`` s, then twice as long each time, at most
-every ``max_interval`` s: a quick task (an echo, milliseconds) is seen quickly, a long one
-costs ``1 / max_interval`` batch reads a second, shared with every other waiter.
+Each watched id is read again after ``first_delay`` s, then twice as long each time, until
+the interval reaches ``max_interval``: from then on it is read on the process's shared beat,
+every ``max_interval`` s, in one batch with every other id there. A quick task (an echo,
+milliseconds) is seen quickly; the waiters of long ones cost ``1 / max_interval`` reads a
+second together, however many they are.
 """
 
 import logging
@@ -125,7 +127,9 @@ class ResultWatcher:
             if next_due > now:
                 self._lock.wait(next_due - now)
                 continue
-            return [task_id for task_id, watch in self._watched.items() if watch.due <= now]
+            # Ids due within first_delay ride along: one read instead of two close ones.
+            soon = now + self.first_delay
+            return [task_id for task_id, watch in self._watched.items() if watch.due <= soon]
 
     def _run(self) -> None:
         while True:
@@ -153,6 +157,10 @@ class ResultWatcher:
             now = time.monotonic()
             for task_id in task_ids:
                 watch = self._watched.get(task_id)
-                if watch is not None:
-                    watch.interval = min(watch.interval * 2, self.max_interval)
+                if watch is None:
+                    continue
+                watch.interval = min(watch.interval * 2, self.max_interval)
+                if watch.interval < self.max_interval:
                     watch.due = now + watch.interval
+                else:  # the shared beat: every old id is read in the same batch
+                    watch.due = (now // self.max_interval + 1) * self.max_interval
