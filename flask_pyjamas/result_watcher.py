@@ -6,7 +6,8 @@ A waiting ``get_result(task_id, wait)`` parks its request thread on an event
 the requests whose task is done. So the backend reads per second depend on the read
 schedule, not on the number of waiters: a thousand waiting pages cost what one does.
 
-Each watched id is read again after ``first_delay`` s, then twice as long each time, until
+Each watched id is read again after ``first_delay`` s, then ``growth`` times longer each
+time, until
 the interval reaches ``max_interval``: from then on it is read on the process's shared beat,
 every ``max_interval`` s, in one batch with every other id there. A quick task (an echo,
 milliseconds) is seen quickly; the waiters of long ones cost ``1 / max_interval`` reads a
@@ -58,10 +59,12 @@ class ResultWatcher:
     """
 
     def __init__(self, read_states: Callable[[list[str]], dict[str, str]], *,
-                 max_waiters: int, first_delay: float = 0.002, max_interval: float = 0.025):
+                 max_waiters: int, first_delay: float = 0.001, growth: float = 1.5,
+                 max_interval: float = 0.025):
         self._read_states = read_states
         self.max_waiters = max_waiters
         self.first_delay = first_delay
+        self.growth = growth
         self.max_interval = max_interval
         self._lock = threading.Condition()
         self._watched: dict[str, _Watch] = {}
@@ -159,7 +162,7 @@ class ResultWatcher:
                 watch = self._watched.get(task_id)
                 if watch is None:
                     continue
-                watch.interval = min(watch.interval * 2, self.max_interval)
+                watch.interval = min(watch.interval * self.growth, self.max_interval)
                 if watch.interval < self.max_interval:
                     watch.due = now + watch.interval
                 else:  # the shared beat: every old id is read in the same batch

@@ -1,0 +1,23 @@
+r"""The production gunicorn setup of the flaskcelery app (and of flaskcors), as a config module::
+
+    gunicorn -c python:flask_pyjamas.gunicorn_config \
+        'flaskcelery.flask_source.FlaskEchoApp:create_app()'
+
+gunicorn's ``gthread`` worker: a long-poll parks one thread on the process's result watcher
+(:mod:`.result_watcher`), which costs memory but no CPU and no backend reads, so each worker
+process gets a thread for every long-poll it may hold (``LONG_POLL_MAX_WAITERS``) plus
+:data:`SPARE_THREADS` that keep the other calls fast while they wait. Command-line options
+win over these: ``--workers N`` (one per core; or ``WEB_CONCURRENCY``), ``--bind``.
+"""
+
+from flask_pyjamas.settings import long_poll_max_waiters
+
+SPARE_THREADS = 64  # for calls that do not wait, when every long-poll slot is taken
+
+bind = "127.0.0.1:5000"
+worker_class = "gthread"
+threads = long_poll_max_waiters() + SPARE_THREADS
+# Each thread's client, plus as many idle keep-alive connections.
+worker_connections = 2 * threads
+keepalive = 30  # s: a page long-polls again on the same connection
+graceful_timeout = 30  # s: on restart, a long-poll (at most 25 s) still gets its answer
