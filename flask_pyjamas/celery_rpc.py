@@ -57,6 +57,7 @@ from kombu.exceptions import ChannelError, OperationalError
 from .celery_tasks import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
 from .echo_methods import echo_methods
 from .jsonrpc import InvalidParams, MethodRegistry, ServerError
+from .redis_notifier import notifier_for
 from .result_store import read_states
 from .result_watcher import ResultWatcher, TooManyWaiters
 
@@ -72,10 +73,10 @@ TOO_MANY_WAITERS = -32005
 # proxy timeouts).
 MAX_WAIT = 25.0
 MAX_COUNTDOWN = 3600.0
-# Seconds between reads of a waited-for task's state: quick at first (an echo is done in
-# a few milliseconds), 1.5 times longer each time, then every 25 ms, so the client learns of
-# the end within about 25 ms. One read covers every waiting request of the process
-# (result_watcher), so a thousand waiters cost what one does.
+# Seconds between reads of a waited-for task's state, when the backend does not notify (as
+# Redis does): quick at first (an echo is done in a few milliseconds), 1.5 times longer each
+# time, then every 25 ms, so the client learns of the end within about 25 ms. One read
+# covers every waiting request of the process (result_watcher).
 FIRST_READ_DELAY, READ_GROWTH, MAX_READ_INTERVAL = 0.001, 1.5, 0.025
 _WAIT_LEFT = "long_poll_seconds_left"  # flask.g: what is left of this request's MAX_WAIT
 
@@ -206,7 +207,8 @@ def _watcher() -> ResultWatcher:
         watcher = extensions.setdefault("result_watcher", ResultWatcher(
             lambda task_ids: read_states(backend, task_ids),
             max_waiters=current_app.config["LONG_POLL_MAX_WAITERS"],
-            first_delay=FIRST_READ_DELAY, growth=READ_GROWTH, max_interval=MAX_READ_INTERVAL))
+            first_delay=FIRST_READ_DELAY, growth=READ_GROWTH, max_interval=MAX_READ_INTERVAL,
+            notifier=notifier_for(backend)))
     return watcher
 
 

@@ -15,6 +15,7 @@ from celery.states import STARTED, SUCCESS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from flask_pyjamas.redis_notifier import notifier_for
 from flask_pyjamas.result_store import read_states
 from flask_pyjamas.result_watcher import ResultWatcher, TooManyWaiters
 
@@ -203,3 +204,76 @@ def test_redis_states_are_read_in_one_mget(redis_server):
     stats = client.info("commandstats")
     assert stats["cmdstat_mget"]["calls"] == 1
     assert "cmdstat_get" not in stats
+
+
+# --- notifications: Redis pub/sub ---------------------------------------------------------
+
+@pytest.fixture
+def redis_app(redis_server):
+    return Celery("t", backend=redis_server.url)
+
+
+class CountingReads:
+    """read_states on a real backend, recording the ids of every call."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.calls: list[list[str]] = []
+
+    def __call__(self, task_ids):
+        self.calls.append(list(task_ids))
+        return read_states(self.backend, task_ids)
+
+    def ids_read(self) -> set[str]:
+        return {task_id for call in list(self.calls) for task_id in call}
+
+
+def notified_watcher(backend, reads, check_interval=60.0) -> ResultWatcher:
+    return ResultWatcher(reads, max_waiters=2000, notifier=notifier_for(backend),
+                         check_interval=check_interval)
+
+
+def test_notified_waiters_wake_on_the_published_state_without_reads(redis_app):
+    backend = redis_app.backend
+    ids = [str(uuid.uuid4()) for _ in range(200)]
+    for task_id in ids:
+        backend.store_result(task_id, None, STARTED)
+    reads = CountingReads(backend)
+    watcher = notified_watcher(backend, reads)
+    threads, outcomes = park(watcher, ids)
+    # Each id is read once its subscription is confirmed; then the task's end is heard.
+    wait_for(lambda: reads.ids_read() == set(ids), what="every subscription confirmed")
+    calls = len(reads.calls)
+    for task_id in ids:
+        backend.store_result(task_id, "done", SUCCESS)  # what the worker does: it publishes
+    join(threads)
+    assert outcomes == dict.fromkeys(ids, True)
+    assert len(reads.calls) == calls  # no read was needed to learn of the ends
+
+
+def test_a_task_done_before_its_subscription_is_seen_by_the_first_read(redis_app):
+    backend = redis_app.backend
+    task_id = str(uuid.uuid4())
+    backend.store_result(task_id, "early", SUCCESS)  # published before anyone listened
+    watcher = notified_watcher(backend, CountingReads(backend))
+    assert watcher.wait(task_id, 30) is True
+
+
+def test_notified_reads_per_beat_cover_every_waiter(redis_app):
+    backend = redis_app.backend
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    for task_id in ids:
+        backend.store_result(task_id, None, STARTED)
+    reads = CountingReads(backend)
+    watcher = notified_watcher(backend, reads, check_interval=BEAT)
+    threads, outcomes = park(watcher, ids)
+
+    def last_calls_cover_all(n=3):
+        recent = reads.calls[-n:]
+        return len(recent) == n and all(set(call) == set(ids) for call in recent)
+
+    wait_for(last_calls_cover_all, what="beat reads that cover every waiting id")
+    for task_id in ids:
+        backend.store_result(task_id, "done", SUCCESS)
+    join(threads)
+    assert outcomes == dict.fromkeys(ids, True)

@@ -1,0 +1,75 @@
+"""Redis pub/sub for :mod:`.result_watcher`: learn of a task's end without reading its state.
+
+Celery's Redis result backend publishes every state it stores on a channel named like the
+task's key (``celery-task-meta-<id>``). :class:`RedisNotifier` subscribes to the keys of the
+tasks requests wait for, on one connection per process, so the watcher reads a task's
+state once (when its subscription is confirmed: a state stored before is not published
+again) and then hears of its end, however many tasks are watched.
+
+It is used by the watcher's thread only, except :meth:`RedisNotifier.wake`.
+"""
+
+import uuid
+
+from celery.backends.redis import RedisBackend
+
+
+def notifier_for(backend) -> "RedisNotifier | None":
+    """A notifier for ``backend`` if it publishes its states (Redis), else None."""
+    return RedisNotifier(backend) if isinstance(backend, RedisBackend) else None
+
+
+class RedisNotifier:
+    """Subscriptions to task keys, and a channel of its own to wake the listening thread."""
+
+    def __init__(self, backend: RedisBackend):
+        self._backend = backend
+        self._wake_channel = f"flask-pyjamas-watcher-{uuid.uuid4()}".encode()
+        self._pubsub = None
+        self._ids: dict[bytes, str] = {}  # subscribed key -> task id
+
+    def wake(self) -> None:
+        """Make :meth:`listen` return (from any thread): there are ids to subscribe."""
+        self._backend.client.publish(self._wake_channel, b"")
+
+    def reset(self) -> None:
+        """Drop the connection and the subscriptions (after a connection error)."""
+        if self._pubsub is not None:
+            try:
+                self._pubsub.close()
+            except Exception:  # the connection is already broken: nothing to close cleanly
+                pass
+        self._pubsub = None
+        self._ids.clear()
+
+    def update(self, added: list[str], removed: list[str]) -> None:
+        """Subscribe to the keys of ``added`` and unsubscribe from those of ``removed``."""
+        if self._pubsub is None:
+            self._pubsub = self._backend.client.pubsub()
+            self._pubsub.subscribe(self._wake_channel)
+        gone = [key for key in map(self._key, removed) if self._ids.pop(key, None) is not None]
+        if gone:
+            self._pubsub.unsubscribe(*gone)
+        keys = {self._key(task_id): task_id for task_id in added}
+        self._ids.update(keys)
+        if keys:
+            self._pubsub.subscribe(*keys)
+
+    def listen(self, timeout: float) -> tuple[list[str], dict[str, str]]:
+        """Wait up to ``timeout`` s for messages, then take every one there is: the ids whose
+        subscription was confirmed, and ``{task_id: state}`` for the states published."""
+        confirmed: list[str] = []
+        states: dict[str, str] = {}
+        message = self._pubsub.get_message(timeout=timeout)
+        while message is not None:
+            task_id = self._ids.get(message["channel"])
+            if task_id is not None:
+                if message["type"] == "subscribe":
+                    confirmed.append(task_id)
+                elif message["type"] == "message":
+                    states[task_id] = self._backend.decode_result(message["data"])["status"]
+            message = self._pubsub.get_message(timeout=0)
+        return confirmed, states
+
+    def _key(self, task_id: str) -> bytes:
+        return bytes(self._backend.get_key_for_task(task_id))
