@@ -23,13 +23,14 @@ generator more than the server).
 """
 
 import asyncio
-import json
 import time
 from pathlib import Path
 
+from tests.support.aio_rpc import HttpConnection
+
 from . import celery_stack
 from .report import Figure, median, percentile, ratio, skipped
-from .servers import PAGE_ORIGIN, _descendants
+from .servers import _descendants
 
 NAME = "waiting_at_scale"
 NUMBER = 8
@@ -38,40 +39,6 @@ TARGET_P99_RATIO = 2.0
 TARGET_READS_RATIO = 2.0
 TARGET_DELAY_P99_MS = 100.0
 KEY_PREFIX = "celery-task-meta-"
-
-
-class HttpConnection:
-    """One keep-alive HTTP/1.1 connection posting JSON-RPC calls, for asyncio."""
-
-    def __init__(self, url: str):
-        host_port, _, path = url.split("://", 1)[1].partition("/")
-        self.host, _, port = host_port.partition(":")
-        self.port, self.path = int(port), "/" + path
-        self.reader = self.writer = None
-        self.ids = 0
-
-    async def open(self):
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-
-    async def call(self, method: str, params: dict):
-        self.ids += 1
-        body = json.dumps({"jsonrpc": "2.0", "id": f"ID{self.ids}", "method": method,
-                           "params": params}).encode()
-        head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                "Content-Type: application/json-rpc\r\nAccept: application/json-rpc\r\n"
-                f"Origin: {PAGE_ORIGIN}\r\nContent-Length: {len(body)}\r\n\r\n")
-        self.writer.write(head.encode() + body)
-        headers = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
-        status = int(headers.split(None, 2)[1])
-        length = int(headers.split("content-length:", 1)[1].split("\r\n", 1)[0])
-        reply = json.loads(await self.reader.readexactly(length))
-        if status != 200 or "error" in reply:
-            raise RuntimeError(f"{method}: HTTP {status} {reply}")
-        return reply["result"]
-
-    def close(self):
-        if self.writer is not None:
-            self.writer.close()
 
 
 def run(ctx) -> list[Figure]:
