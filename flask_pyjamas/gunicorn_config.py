@@ -7,7 +7,8 @@ gunicorn's ``gthread`` worker: a long-poll parks one thread on the process's res
 (:mod:`.result_watcher`), which costs memory but no CPU and no backend reads, so each worker
 process gets a thread for every long-poll it may hold (``LONG_POLL_MAX_WAITERS``) plus
 :data:`SPARE_THREADS` that keep the other calls fast while they wait. Command-line options
-win over these: ``--workers N`` (one per core; or ``WEB_CONCURRENCY``), ``--bind``.
+win over these, e.g. ``--bind``. Worker processes: gunicorn's default, ``WEB_CONCURRENCY``
+or 1 (one per core; the benchmarks run one on their 2-core machine).
 """
 
 from flask_pyjamas.settings import long_poll_max_waiters

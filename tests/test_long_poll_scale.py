@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.aio_rpc import HttpConnection
-from tests.support.processes import PYTHON, free_port, read_log, running
+from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, running
 from tests.support.services import celery_worker_process
 
 WAITERS = 300
@@ -95,3 +95,9 @@ def test_one_process_holds_hundreds_of_long_polls_and_answers_other_calls(web_ur
         assert started["result"] == {"task_id": task_id}
         assert done["result"] == {"task_id": task_id, "state": "SUCCESS",
                                   "echo": f"waiter {i}"}
+
+
+def test_the_documented_production_command_is_the_one_tested():
+    command = f"gunicorn -c python:flask_pyjamas.gunicorn_config '{APP}'"
+    for doc in ("README.rst", "docs/flaskcelery.rst"):
+        assert command in (REPO_ROOT / doc).read_text(), doc
