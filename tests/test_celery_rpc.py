@@ -18,13 +18,6 @@ from tests.support.services import app_config, celery_worker_process, rpc
 PRIMES_BELOW_2E8 = 11_078_937
 
 
-@pytest.fixture(scope="module",
-                params=["embedded", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
-def celery_env(request) -> dict:
-    """The broker + backend pair under test: embedded files, or RabbitMQ + Redis."""
-    return request.getfixturevalue(f"{request.param}_env")
-
-
 @pytest.fixture(scope="module")
 def worker(celery_env, tmp_path_factory):
     with celery_worker_process(celery_env, "--concurrency=2",

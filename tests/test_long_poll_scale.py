@@ -25,12 +25,6 @@ GUNICORN = Path(PYTHON).with_name("gunicorn")
 APP = "flaskcelery.flask_source.FlaskEchoApp:create_app()"
 
 
-@pytest.fixture(scope="module",
-                params=["embedded", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
-def celery_env(request) -> dict:
-    return request.getfixturevalue(f"{request.param}_env")
-
-
 @pytest.fixture(scope="module")
 def web_url(celery_env, tmp_path_factory):
     """The production gunicorn command on a free port, with a Celery worker beside it."""

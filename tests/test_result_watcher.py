@@ -233,19 +233,29 @@ def notified_watcher(backend, reads, check_interval=60.0) -> ResultWatcher:
                          check_interval=check_interval)
 
 
-def test_notified_waiters_wake_on_the_published_state_without_reads(redis_app):
-    backend = redis_app.backend
-    ids = [str(uuid.uuid4()) for _ in range(200)]
+def running_tasks(backend, n: int) -> list[str]:
+    """``n`` new ids stored as STARTED, as a worker does when it starts a task."""
+    ids = [str(uuid.uuid4()) for _ in range(n)]
     for task_id in ids:
         backend.store_result(task_id, None, STARTED)
+    return ids
+
+
+def finish(backend, task_ids) -> None:
+    for task_id in task_ids:
+        backend.store_result(task_id, "done", SUCCESS)  # what the worker does: it publishes
+
+
+def test_notified_waiters_wake_on_the_published_state_without_reads(redis_app):
+    backend = redis_app.backend
+    ids = running_tasks(backend, 200)
     reads = CountingReads(backend)
     watcher = notified_watcher(backend, reads)
     threads, outcomes = park(watcher, ids)
     # Each id is read once its subscription is confirmed; then the task's end is heard.
     wait_for(lambda: reads.ids_read() == set(ids), what="every subscription confirmed")
     calls = len(reads.calls)
-    for task_id in ids:
-        backend.store_result(task_id, "done", SUCCESS)  # what the worker does: it publishes
+    finish(backend, ids)
     join(threads)
     assert outcomes == dict.fromkeys(ids, True)
     assert len(reads.calls) == calls  # no read was needed to learn of the ends
@@ -261,9 +271,7 @@ def test_a_task_done_before_its_subscription_is_seen_by_the_first_read(redis_app
 
 def test_notified_reads_per_beat_cover_every_waiter(redis_app):
     backend = redis_app.backend
-    ids = [str(uuid.uuid4()) for _ in range(300)]
-    for task_id in ids:
-        backend.store_result(task_id, None, STARTED)
+    ids = running_tasks(backend, 300)
     reads = CountingReads(backend)
     watcher = notified_watcher(backend, reads, check_interval=BEAT)
     threads, outcomes = park(watcher, ids)
@@ -273,7 +281,6 @@ def test_notified_reads_per_beat_cover_every_waiter(redis_app):
         return len(recent) == n and all(set(call) == set(ids) for call in recent)
 
     wait_for(last_calls_cover_all, what="beat reads that cover every waiting id")
-    for task_id in ids:
-        backend.store_result(task_id, "done", SUCCESS)
+    finish(backend, ids)
     join(threads)
     assert outcomes == dict.fromkeys(ids, True)
