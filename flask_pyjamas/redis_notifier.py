@@ -6,10 +6,13 @@ tasks requests wait for, on one connection per process, so the watcher reads a t
 state once (when its subscription is confirmed: a state stored before is not published
 again) and then hears of its end, however many tasks are watched.
 
-It is used by the watcher's thread only, except :meth:`RedisNotifier.wake`.
+It is used by the watcher's thread only, except :meth:`RedisNotifier.wake`, which writes to
+a pipe the listening thread selects on beside the subscription's socket: a new waiter wakes
+it without a round trip to Redis or a connection of its own.
 """
 
-import uuid
+import os
+import select
 
 from celery.backends.redis import RedisBackend
 
@@ -20,17 +23,22 @@ def notifier_for(backend) -> "RedisNotifier | None":
 
 
 class RedisNotifier:
-    """Subscriptions to task keys, and a channel of its own to wake the listening thread."""
+    """Subscriptions to task keys, and a pipe to wake the listening thread."""
 
     def __init__(self, backend: RedisBackend):
         self._backend = backend
-        self._wake_channel = f"flask-pyjamas-watcher-{uuid.uuid4()}".encode()
         self._pubsub = None
         self._ids: dict[bytes, str] = {}  # subscribed key -> task id
+        self._wake_in, self._wake_out = os.pipe()
+        os.set_blocking(self._wake_in, False)
+        os.set_blocking(self._wake_out, False)
 
     def wake(self) -> None:
         """Make :meth:`listen` return (from any thread): there are ids to subscribe."""
-        self._backend.client.publish(self._wake_channel, b"")
+        try:
+            os.write(self._wake_out, b"\0")
+        except BlockingIOError:  # the pipe is full of wake-ups the listener has yet to read
+            pass
 
     def reset(self) -> None:
         """Drop the connection and the subscriptions (after a connection error)."""
@@ -46,7 +54,6 @@ class RedisNotifier:
         """Subscribe to the keys of ``added`` and unsubscribe from those of ``removed``."""
         if self._pubsub is None:
             self._pubsub = self._backend.client.pubsub()
-            self._pubsub.subscribe(self._wake_channel)
         gone = [key for key in map(self._key, removed) if self._ids.pop(key, None) is not None]
         if gone:
             self._pubsub.unsubscribe(*gone)
@@ -60,7 +67,9 @@ class RedisNotifier:
         subscription was confirmed, and ``{task_id: state}`` for the states published."""
         confirmed: list[str] = []
         states: dict[str, str] = {}
-        message = self._pubsub.get_message(timeout=timeout)
+        message = self._pubsub.get_message() if self._ids else None  # read ahead already?
+        if message is None:
+            message = self._wait(timeout)
         while message is not None:
             task_id = self._ids.get(message["channel"])
             if task_id is not None:
@@ -70,6 +79,23 @@ class RedisNotifier:
                     states[task_id] = self._backend.decode_result(message["data"])["status"]
             message = self._pubsub.get_message(timeout=0)
         return confirmed, states
+
+    def _wait(self, timeout: float):
+        """The first message within ``timeout`` s, or None (also when woken by :meth:`wake`)."""
+        connection = self._pubsub.connection
+        sockets = [self._wake_in] + ([connection._sock] if connection and connection._sock
+                                     else [])
+        ready, _, _ = select.select(sockets, [], [], timeout)
+        if self._wake_in in ready:
+            while True:
+                try:
+                    if not os.read(self._wake_in, 4096):
+                        break
+                except BlockingIOError:
+                    break
+        if any(sock is not self._wake_in for sock in ready):
+            return self._pubsub.get_message()
+        return None
 
     def _key(self, task_id: str) -> bytes:
         return bytes(self._backend.get_key_for_task(task_id))

@@ -51,8 +51,10 @@ RPC_DEFAULTS = {
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
 DEFAULT_RESULT_EXPIRES = 24 * 3600
-# Long-polls a server process holds at once: each parks one thread (see gunicorn_config).
+# Long-polls a server process holds at once: each parks one thread (see gunicorn_config),
+# beside WEB_SPARE_THREADS for the calls that do not wait.
 DEFAULT_LONG_POLL_MAX_WAITERS = 1000
+WEB_SPARE_THREADS = 64
 
 # The embedded broker: kombu's filesystem transport with atomic writes
 # (:mod:`.embedded_broker`), under a URL scheme of its own.
@@ -202,6 +204,9 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
             "interval_max": 0.5,
         },
         "redis_socket_connect_timeout": 2.0,
+        # One Redis connection per server thread at the most (redis-py's default pool of
+        # 100 refuses the 101st concurrent request with "Too many connections").
+        "redis_max_connections": web_threads(environ),
         "redis_socket_timeout": 5.0,
         "result_backend_transport_options": {"retry_policy": {"max_retries": 2}},
         "database_engine_options": {"connect_args": {"timeout": 30}},
@@ -217,6 +222,11 @@ def long_poll_max_waiters(config: dict | None = None, environ=os.environ) -> int
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingError(f"LONG_POLL_MAX_WAITERS must be a whole number >= 1, not {value!r}")
     return value
+
+
+def web_threads(environ=os.environ) -> int:
+    """Threads of a production server process: a long-poll slot each, and spare ones."""
+    return long_poll_max_waiters(environ=environ) + WEB_SPARE_THREADS
 
 
 def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
