@@ -221,7 +221,7 @@ def _wait_until_done(task_id: str, meta: dict, wait: float) -> dict:
         return meta
     started = time.monotonic()
     try:
-        _watcher().wait(task_id, timeout)
+        done, final_meta = _watcher().wait(task_id, timeout)
     except TooManyWaiters as exc:
         raise ServerError("Too many waiting requests: try again later", code=TOO_MANY_WAITERS,
                           data={"max_waiters": exc.args[0]}) from None
@@ -229,7 +229,7 @@ def _wait_until_done(task_id: str, meta: dict, wait: float) -> dict:
         raise _backend_unavailable(exc) from None
     finally:
         setattr(g, _WAIT_LEFT, left - (time.monotonic() - started))
-    return _meta(task_id)
+    return final_meta if final_meta is not None else _meta(task_id)
 
 
 def _reply(task_id: str, meta: dict) -> dict:

@@ -62,11 +62,12 @@ class RedisNotifier:
         if keys:
             self._pubsub.subscribe(*keys)
 
-    def listen(self, timeout: float) -> tuple[list[str], dict[str, str]]:
+    def listen(self, timeout: float) -> tuple[list[str], dict[str, dict]]:
         """Wait up to ``timeout`` s for messages, then take every one there is: the ids whose
-        subscription was confirmed, and ``{task_id: state}`` for the states published."""
+        subscription was confirmed, and ``{task_id: meta}`` for the states published (the
+        meta as ``backend.get_task_meta`` gives it)."""
         confirmed: list[str] = []
-        states: dict[str, str] = {}
+        metas: dict[str, dict] = {}
         message = self._pubsub.get_message() if self._ids else None  # read ahead already?
         if message is None:
             message = self._wait(timeout)
@@ -76,9 +77,9 @@ class RedisNotifier:
                 if message["type"] == "subscribe":
                     confirmed.append(task_id)
                 elif message["type"] == "message":
-                    states[task_id] = self._backend.decode_result(message["data"])["status"]
+                    metas[task_id] = self._backend.decode_result(message["data"])
             message = self._pubsub.get_message(timeout=0)
-        return confirmed, states
+        return confirmed, metas
 
     def _wait(self, timeout: float):
         """The first message within ``timeout`` s, or None (also when woken by :meth:`wake`)."""

@@ -52,19 +52,21 @@ class _Watch:
 
 
 class _Waiter:
-    __slots__ = ("event", "error")
+    __slots__ = ("event", "error", "meta")
 
     def __init__(self):
         self.event = threading.Event()
         self.error: Exception | None = None
+        self.meta: dict | None = None  # the final meta, when a notification carried it
 
 
 class ResultWatcher:
     """Waits for tasks to be done on behalf of many request threads, with one reader thread.
 
     ``read_states(ids)`` returns ``{task_id: state}`` for the ids the backend has a record
-    of; ``notifier`` (optional) is a :class:`.redis_notifier.RedisNotifier`. Both are used
-    from the watcher's thread only.
+    of; ``notifier`` (optional) is a :class:`.redis_notifier.RedisNotifier`, whose
+    ``listen`` gives ``{task_id: meta}`` of the states published. Both are used from the
+    watcher's thread only.
     """
 
     def __init__(self, read_states: Callable[[list[str]], dict[str, str]], *,
@@ -90,9 +92,11 @@ class ResultWatcher:
         """Requests waiting now."""
         return self._waiting
 
-    def wait(self, task_id: str, timeout: float) -> bool:
-        """Block until ``task_id`` is done or has no record (True), or ``timeout`` s passed
-        (False). Raises :class:`TooManyWaiters`, or the backend's error if a read failed."""
+    def wait(self, task_id: str, timeout: float) -> tuple[bool, dict | None]:
+        """Block until ``task_id`` is done or has no record (``(True, meta)``), or ``timeout``
+        s passed (``(False, None)``). ``meta`` is the task's final meta when a notification
+        carried it, else None (read it). Raises :class:`TooManyWaiters`, or the backend's
+        error if a read failed."""
         waiter = _Waiter()
         new = False
         with self._lock:
@@ -115,7 +119,7 @@ class ResultWatcher:
                 self._forget(task_id, waiter)
         if waiter.error is not None:
             raise waiter.error
-        return done
+        return done, waiter.meta
 
     def _new_watch(self, task_id: str) -> _Watch:
         self._lock.notify()  # the watcher may sleep past this id's first read
@@ -186,7 +190,7 @@ class ResultWatcher:
                 if due:
                     self._read(due)
                     timeout = 0.0
-                confirmed, states = self._notifier.listen(timeout)
+                confirmed, metas = self._notifier.listen(timeout)
             except Exception as exc:  # Redis is unreachable: every waiter answers so
                 log.warning("Result notifications failed for %d waiting tasks: %s",
                             len(self._watched), exc)
@@ -198,7 +202,8 @@ class ResultWatcher:
                 with self._lock:
                     self._removed.clear()
                 continue
-            self._wake([i for i, state in states.items() if state in _FINAL])
+            final = {i: meta for i, meta in metas.items() if meta["status"] in _FINAL}
+            self._wake(final, metas=final)
             with self._lock:
                 for task_id in confirmed:
                     if (watch := self._watched.get(task_id)) is not None:
@@ -214,7 +219,8 @@ class ResultWatcher:
         self._wake([i for i in due if states.get(i, PENDING) in _FINAL])
         self._reschedule(due)
 
-    def _wake(self, task_ids: Iterable[str], error: Exception | None = None) -> None:
+    def _wake(self, task_ids: Iterable[str], error: Exception | None = None,
+              metas: dict[str, dict] | None = None) -> None:
         with self._lock:
             for task_id in task_ids:
                 watch = self._watched.pop(task_id, None)
@@ -223,6 +229,7 @@ class ResultWatcher:
                 self._unwatched(task_id)
                 for waiter in watch.waiters:
                     waiter.error = error
+                    waiter.meta = metas.get(task_id) if metas else None
                     waiter.event.set()
 
     def _reschedule(self, task_ids: Iterable[str]) -> None:

@@ -28,7 +28,7 @@ class FakeWatcher:
     def wait(self, task_id: str, timeout: float) -> bool:
         self.timeouts.append(timeout)
         self.clock.now += timeout
-        return False
+        return False, None
 
 
 @pytest.fixture

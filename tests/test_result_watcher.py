@@ -64,7 +64,7 @@ def park(watcher, task_ids, timeout: float = 30.0):
 
     def wait(task_id):
         try:
-            outcomes[task_id] = watcher.wait(task_id, timeout)
+            outcomes[task_id] = watcher.wait(task_id, timeout)[0]
         except Exception as exc:
             outcomes[task_id] = exc
 
@@ -122,18 +122,18 @@ def test_a_wait_that_times_out_is_false_and_leaves_nothing_watched(backend):
     task_id = str(uuid.uuid4())
     backend.states[task_id] = STARTED
     watcher = new_watcher(backend)
-    assert watcher.wait(task_id, 0.05) is False
+    assert watcher.wait(task_id, 0.05) == (False, None)
     assert watcher.waiting == 0
     calls = len(backend.calls)
     other = str(uuid.uuid4())
     backend.states[other] = SUCCESS
-    assert watcher.wait(other, 30) is True
+    assert watcher.wait(other, 30)[0] is True
     assert all(task_id not in call for call in backend.calls[calls:])  # no longer read
 
 
 def test_an_id_without_record_ends_the_wait(backend):
     watcher = new_watcher(backend)  # the fake has no record of it: forgotten or expired
-    assert watcher.wait(str(uuid.uuid4()), 30) is True
+    assert watcher.wait(str(uuid.uuid4()), 30) == (True, None)
 
 
 def test_waiters_past_the_limit_are_refused(backend):
@@ -157,7 +157,7 @@ def test_a_failed_read_is_raised_in_every_waiting_request(backend):
     assert all(isinstance(outcome, ConnectionError) for outcome in outcomes.values())
     backend.error = None
     backend.states[ids[0]] = SUCCESS  # the watcher goes on with the next waiters
-    assert watcher.wait(ids[0], 30) is True
+    assert watcher.wait(ids[0], 30)[0] is True
 
 
 # --- batch reads on real backends ---------------------------------------------------------
@@ -266,7 +266,7 @@ def test_a_task_done_before_its_subscription_is_seen_by_the_first_read(redis_app
     task_id = str(uuid.uuid4())
     backend.store_result(task_id, "early", SUCCESS)  # published before anyone listened
     watcher = notified_watcher(backend, CountingReads(backend))
-    assert watcher.wait(task_id, 30) is True
+    assert watcher.wait(task_id, 30) == (True, None)  # seen by a read: no meta with it
 
 
 def test_notified_reads_per_beat_cover_every_waiter(redis_app):
@@ -284,3 +284,18 @@ def test_notified_reads_per_beat_cover_every_waiter(redis_app):
     finish(backend, ids)
     join(threads)
     assert outcomes == dict.fromkeys(ids, True)
+
+
+def test_a_notification_carries_the_final_meta(redis_app):
+    backend = redis_app.backend
+    [task_id] = running_tasks(backend, 1)
+    reads = CountingReads(backend)
+    watcher = notified_watcher(backend, reads)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(wait=watcher.wait(task_id, 30)))
+    thread.start()
+    wait_for(lambda: task_id in reads.ids_read(), what="the subscription confirmed")
+    finish(backend, [task_id])
+    join([thread])
+    done, meta = outcome["wait"]
+    assert done and meta["status"] == SUCCESS and meta["result"] == "done"
