@@ -39,8 +39,10 @@ code    meaning
 
 An id is known once its web process has recorded it (:func:`.celery_tasks.record_sent`)
 in the result backend, which every web process reads. Waiting requests are parked on the
-process's :class:`.result_watcher.ResultWatcher`, which reads the states of all of them in
-one query per tick.
+process's :class:`.result_watcher.ResultWatcher`, which learns of their tasks' ends for all
+of them at once (one batch read per tick, or Redis's notifications). An error of a start
+given ``wait`` carries the task id in its ``data`` once the task was sent (-32005 included):
+poll it with ``get_result``.
 """
 
 import logging
@@ -123,7 +125,11 @@ def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
             pass  # the id was never given out: a stale record is harmless, and expires
         raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
     if wait > 0:
-        return _reply(task_id, _wait_until_done(task_id, {"status": SENT}, wait))
+        try:
+            return _reply(task_id, _wait_until_done(task_id, {"status": SENT}, wait))
+        except ServerError as exc:  # the task is on its way: its id must reach the client
+            exc.data = {**(exc.data or {}), "task_id": task_id}
+            raise
     return {"task_id": task_id}
 
 
@@ -221,7 +227,7 @@ def _wait_until_done(task_id: str, meta: dict, wait: float) -> dict:
         return meta
     started = time.monotonic()
     try:
-        done, final_meta = _watcher().wait(task_id, timeout)
+        _, final_meta = _watcher().wait(task_id, timeout)
     except TooManyWaiters as exc:
         raise ServerError("Too many waiting requests: try again later", code=TOO_MANY_WAITERS,
                           data={"max_waiters": exc.args[0]}) from None

@@ -4,6 +4,7 @@ The Flask app runs in the test process (test client); the worker is a separate p
 started by ``manage_celery.py celeryd``, sharing the broker and result backend.
 """
 
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -241,3 +242,24 @@ def test_a_malformed_client_chosen_id_is_invalid_params(client, bad_id):
 
 def test_a_start_with_a_bad_wait_is_invalid_params(client):
     assert rpc(client, "echo", {"text": "x", "wait": "soon"})["error"]["code"] == -32602
+
+
+def test_past_the_waiter_limit_a_start_answers_minus_32005_with_its_task_id(celery_env, worker):
+    app = create_app(app_config(celery_env, LONG_POLL_MAX_WAITERS=1))
+    client = app.test_client()
+    held = start(client, "echo", text="held", countdown=60)
+    holder = threading.Thread(target=rpc, args=(app.test_client(), "get_result",
+                                                {"task_id": held, "wait": 3}))
+    holder.start()
+    deadline = time.monotonic() + 30
+    while getattr(app.extensions.get("result_watcher"), "waiting", 0) < 1:
+        assert time.monotonic() < deadline, "the first long-poll never waited"
+        time.sleep(0.01)
+    reply = rpc(client, "echo", {"text": "refused wait", "countdown": 0, "wait": 20})
+    assert reply["error"]["code"] == -32005
+    assert reply["error"]["data"]["max_waiters"] == 1
+    task_id = reply["error"]["data"]["task_id"]  # the task was sent all the same
+    holder.join(30)
+    final = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 20}))
+    assert final["echo"] == "refused wait"
+    rpc(client, "cancel", [held])
