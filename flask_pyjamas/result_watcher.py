@@ -110,7 +110,7 @@ class ResultWatcher:
             watch.waiters.append(waiter)
             self._waiting += 1
         if new and self._notifier is not None:
-            self._notifier.wake()  # outside the lock: a round trip to Redis
+            self._notifier.wake()  # the listener subscribes to the new id
         try:
             done = waiter.event.wait(timeout)
         finally:
