@@ -41,13 +41,13 @@ TARGET_P99_RATIO = 2.0
 TARGET_READS_RATIO = 2.0
 TARGET_DELAY_P99_MS = 100.0
 KEY_PREFIX = "celery-task-meta-"
-END_SPREAD_S = 8.0  # s over which the waiters' tasks end (a countdown each, < WAIT in all)
+END_SPREAD_S = 7.0  # s over which the waiters' tasks end (a countdown each, < WAIT in all)
 
 
 def run(ctx) -> list[Figure]:
     # waiters, plain-call rounds per phase and calls per round, reads window (s), base
     # countdown of the waiters' tasks (s)
-    size = ctx.pick((1000, 4, 100, 3.0, 10.0), (20, 1, 20, 1.2, 2.0))
+    size = ctx.pick((1000, 4, 100, 3.0, 15.0), (20, 1, 20, 1.2, 2.0))
     waiters, rounds, per_round, window = size[:4]
     titles = {
         "p99": f"Plain call p99 with {waiters} long-polls held, RabbitMQ + Redis",
