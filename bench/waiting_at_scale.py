@@ -93,10 +93,11 @@ def run(ctx) -> list[Figure]:
                }),
         Figure(NUMBER, NAME, titles["reads"], value=m["reads busy"], unit="reads/s",
                baseline=m["reads one"], baseline_label="1 waiter", ratio=reads_ratio,
-               target=f"≤ {TARGET_READS_RATIO:g}× one waiter",
-               met=reads_ratio is not None and reads_ratio <= TARGET_READS_RATIO,
-               command=command,
+               target=f"≤ {TARGET_READS_RATIO:g}× one waiter", command=command,
+               met=(reads_ratio is not None and reads_ratio <= TARGET_READS_RATIO
+                    and m["ends after window s"] > 0),
                details={"window s": window,
+                        "first task end − end of the window s": m["ends after window s"],
                         "reads counted": "Redis INFO commandstats: GET + MGET calls"}),
         Figure(NUMBER, NAME, titles["delay"], value=delay_p99, unit="ms p99",
                baseline=percentile(m["delays"], 50), baseline_label="median, same waiters",
@@ -165,11 +166,15 @@ async def measure(stack, waiters: int, rounds: int, per_round: int, window: floa
     m["park s"] = time.monotonic() - started
     m["plain busy"] = await plain_latencies()
     m["reads busy"] = await _reads_per_second(redis, window)
+    window_end = time.time()
     m["rss busy"] = _rss_mib(web_pid)
     m["threads busy"] = _threads(web_pid)
     results = await asyncio.gather(*jobs)
     m["repeats"] = sum(r["repeats"] for r in results)
-    m["delays"] = [(r["known"] - stack.date_done(r["task_id"])) * 1000 for r in results]
+    done = {r["task_id"]: stack.date_done(r["task_id"]) for r in results}
+    m["delays"] = [(r["known"] - done[r["task_id"]]) * 1000 for r in results]
+    # A task ending inside the window would count the worker's own reads.
+    m["ends after window s"] = min(done.values()) - window_end
     for c in conns:
         c.close()
     m["plain idle"] += await plain_latencies()
