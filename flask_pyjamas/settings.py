@@ -24,7 +24,8 @@ environment variable         meaning                                            
 ``CELERY_RESULT_EXPIRES``    seconds a result is kept                               ``86400``
 ``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
 ``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
-                             error -32005); give gunicorn more threads than this
+                             error -32005); the production gunicorn config gives
+                             each process this many threads + 64
 ``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
                              (an absolute path)
 ===========================  =====================================================  ==============
