@@ -49,6 +49,10 @@ def run(ctx) -> list[Figure]:
                 "JSON-RPC get_result(wait=20) call: median ms": median(ms["get_result call"]),
                 "task done (backend date_done) → long-poll answer received: median ms":
                     median(ms["done to answer"]),
+                "one request: task done → answer received: median ms":
+                    median(ms["one request: done to answer"]),
+                "raw Celery: task done → get() returns: median ms":
+                    median(ms["raw: done to answer"]),
                 "round trips each": len(rpc_ms),
                 f"median ≤ {TARGET_MS[broker]:g} ms": value <= TARGET_MS[broker],
                 f"ratio ≤ {TARGET_RATIO:g}": r <= TARGET_RATIO,
@@ -82,13 +86,15 @@ def measure(stack: celery_stack.Stack, n: int) -> dict[str, list[float]]:
     with the two-request round trip split into its two calls, and the time from the task's
     end (``date_done`` in the result backend) to the long-poll's answer."""
     ms = {"rpc": [], "raw": [], "two requests": [], "start call": [], "get_result call": [],
-          "done to answer": []}
+          "done to answer": [], "one request: done to answer": [], "raw: done to answer": []}
     with stack.client() as client:
         for i in range(n):
             text = f"round trip {i}"
             start = time.perf_counter()
             reply = client.call("echo", text=text, countdown=0, wait=20)
             ms["rpc"].append((time.perf_counter() - start) * 1000)
+            ms["one request: done to answer"].append(
+                (time.time() - stack.date_done(reply["task_id"])) * 1000)
             if reply.get("echo") != text:
                 raise RuntimeError(f"one-request round trip {i} answered {reply}")
             start = time.perf_counter()
@@ -103,8 +109,9 @@ def measure(stack: celery_stack.Stack, n: int) -> dict[str, list[float]]:
             ms["get_result call"].append((end - started) * 1000)
             ms["done to answer"].append((now - stack.date_done(task_id)) * 1000)
             start = time.perf_counter()
-            answer = stack.raw_echo(text)
+            answer, task_id = stack.raw_echo(text, with_id=True)
             ms["raw"].append((time.perf_counter() - start) * 1000)
+            ms["raw: done to answer"].append((time.time() - stack.date_done(task_id)) * 1000)
             if answer != text:
                 raise RuntimeError(f"raw round trip {i} answered {answer!r}")
     return ms

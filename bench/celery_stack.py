@@ -102,11 +102,13 @@ class Stack:
     def client(self) -> RpcClient:
         return RpcClient(self.api_url + PATH)
 
-    def raw_echo(self, text: str, timeout: float = 30.0) -> str:
+    def raw_echo(self, text: str, timeout: float = 30.0, with_id: bool = False):
         """Raw Celery: ``celery_echo.delay("echo", text).get()``, result polled every
-        ``RAW_GET_INTERVAL`` s (a Redis backend is not polled: it subscribes)."""
+        ``RAW_GET_INTERVAL`` s (a Redis backend is not polled: it subscribes); with
+        ``with_id``, ``(result, task_id)``."""
         result = self.celery.tasks["celery_echo"].delay("echo", text)
-        return result.get(timeout=timeout, interval=RAW_GET_INTERVAL)
+        value = result.get(timeout=timeout, interval=RAW_GET_INTERVAL)
+        return (value, result.id) if with_id else value
 
     def date_done(self, task_id: str) -> float:
         """When the worker stored the task's result (epoch seconds), from the backend."""
