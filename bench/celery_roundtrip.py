@@ -59,8 +59,7 @@ def run(ctx) -> list[Figure]:
             },
             notes=[f"Of the two-request median {median(two_ms):.1f} ms, "
                    f"{median(ms['done to answer']):.1f} ms pass between the task's end "
-                   "(date_done) and the long-poll's answer (the watcher reads the task's state "
-                   f"{celery_stack.reread_schedule()}), "
+                   "(date_done) and the long-poll's answer, "
                    f"and {median(ms['start call']):.1f} ms are the start call (record the "
                    f"id in the backend, publish); raw Celery's whole round trip is "
                    f"{base:.1f} ms. The one-request path saves the second HTTP request."],
@@ -72,7 +71,7 @@ def run(ctx) -> list[Figure]:
             f"app under {celery_stack.WEB_SETUP}; the "
             "JSON-RPC client keeps one HTTP connection. JSON-RPC path = echo(wait=20): the server "
             "records the id in the result backend, publishes, and parks the request on its "
-            "result watcher, which reads the task's state "
+            "result watcher, which learns of the task's end "
             f"{celery_stack.reread_schedule()}. "
             f"Raw AsyncResult.get polls a database backend every {celery_stack.RAW_GET_INTERVAL} "
             "s (Celery's default is 0.5 s) and subscribes on Redis. The three alternate call by "

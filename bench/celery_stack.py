@@ -29,7 +29,8 @@ RAW_GET_INTERVAL = 0.01  # s between result reads of raw AsyncResult.get (Celery
 
 
 def reread_schedule() -> str:
-    """How ``get_result(wait)`` re-reads the backend, from celery_rpc's own constants."""
+    """How a waiting ``get_result(wait)`` learns of the task's end, from celery_rpc's own
+    constants (flask_pyjamas/result_watcher.py)."""
     from flask_pyjamas import celery_rpc
 
     first, cap = celery_rpc.FIRST_READ_DELAY, celery_rpc.MAX_READ_INTERVAL
@@ -37,9 +38,10 @@ def reread_schedule() -> str:
     while t < cap:
         steps.append(f"{t * 1000:.2g}")
         t *= celery_rpc.READ_GROWTH
-    return (f"at intervals of {', '.join(steps)} ms, then on the process's shared "
-            f"{cap * 1000:g}-ms "
-            "beat, one batch read for every waiting id")
+    return ("on Redis from the state the worker's store publishes (pub/sub: one confirming "
+            "read per waiting id, then a 1-s check beat); on the embedded SQLite backend by "
+            f"reads at intervals of {', '.join(steps)} ms, then on the process's shared "
+            f"{cap * 1000:g}-ms beat, one batch read for every waiting id")
 
 
 class Missing(Exception):

@@ -114,8 +114,8 @@ def run(ctx) -> list[Figure]:
         "one-request path, so each holds a long-poll from its start; the countdowns end after "
         f"the measurements, spread over {END_SPREAD_S:g} s, and the worker runs the tasks. "
         "Plain call = get_result(task_id) of a finished task (no wait) on one keep-alive "
-        "connection, sequentially. The watcher "
-        f"reads the waiting ids {celery_stack.reread_schedule()}.")
+        "connection, sequentially. The watcher learns of the ends "
+        f"{celery_stack.reread_schedule()}.")
     return figures
 
 
