@@ -4,10 +4,10 @@ tests/support/ and are loaded as plugins."""
 import json
 
 import pytest
-from flask_pyjamas.jsonrpc import MethodRegistry
 
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
+from flask_pyjamas.jsonrpc import MethodRegistry
 from flask_pyjamas.views import JSONRPCView
+from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
 
 pytest_plugins = [
     "tests.support.processes",

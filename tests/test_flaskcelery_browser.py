@@ -9,6 +9,7 @@ several polls.
 import re
 
 import pytest
+
 from flask_pyjamas.build import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo, wait_for_status

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from flask_pyjamas.build import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo

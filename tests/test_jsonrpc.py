@@ -1,6 +1,7 @@
 """The JSON-RPC 2.0 core, framework-free: the specification's own examples, then our rules."""
 
 import pytest
+
 from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.jsonrpc import (
     InvalidParams,

@@ -5,9 +5,9 @@ notifications), HTTPRequest, and Timer alone and in ``LabelTimer(Timer, Label)``
 import json
 
 import pytest
-from flask_pyjamas.page_server import BackgroundServer, create_page_app, page_origins
-from flask_pyjamas.jsonrpc import MethodRegistry
 
+from flask_pyjamas.jsonrpc import MethodRegistry
+from flask_pyjamas.page_server import BackgroundServer, create_page_app, page_origins
 from tests.support.processes import free_port
 from tests.test_build import build
 

@@ -67,7 +67,8 @@ _worker_numbers = itertools.count(1)
 
 
 def clean_env(**settings: str) -> dict:
-    """``settings`` over blanked Celery variables (blank counts as unset in flask_pyjamas.settings)."""
+    """``settings`` over blanked Celery variables (blank counts as unset in
+    flask_pyjamas.settings)."""
     return {**dict.fromkeys(CELERY_ENV_NAMES, ""), **settings}
 
 
