@@ -7,7 +7,11 @@ origin policy), :mod:`.request` (the ``flask.Request`` subclass for ``applicatio
 
 Celery: :mod:`.celery_app` (Celery inside the Flask app), :mod:`.celery_tasks` (what the
 tasks share), :mod:`.celery_rpc` (the JSON-RPC methods that start tasks and wait for them),
-:mod:`.embedded_broker` (the broker that needs no server).
+:mod:`.result_watcher` (one thread per process that wakes every waiting request),
+:mod:`.result_store` (batch reads of task states), :mod:`.redis_notifier` (Redis pub/sub for
+the watcher), :mod:`.embedded_broker` (the broker that needs no server).
+
+Production: :mod:`.gunicorn_config` (``gunicorn -c python:flask_pyjamas.gunicorn_config``).
 
 Pages: :mod:`.client` (the page skeleton, compiled with the page), :mod:`.build` (the
 ``pyjsbuild`` command), :mod:`.page_server` and :mod:`.demo` (one-command demos),
