@@ -83,20 +83,26 @@ class RedisNotifier:
 
     def _wait(self, timeout: float):
         """The first message within ``timeout`` s, or None (also when woken by :meth:`wake`)."""
+        # poll, not select: a server with a thousand connections has descriptors past
+        # select's 1024. redis-py offers no public way to wait on a PubSub's socket.
+        poller = select.poll()
+        poller.register(self._wake_in, select.POLLIN)
         connection = self._pubsub.connection
-        sockets = [self._wake_in] + ([connection._sock] if connection and connection._sock
-                                     else [])
-        ready, _, _ = select.select(sockets, [], [], timeout)
+        if connection is not None and connection._sock is not None:
+            poller.register(connection._sock, select.POLLIN)
+        ready = [fd for fd, _ in poller.poll(timeout * 1000)]
         if self._wake_in in ready:
-            while True:
-                try:
-                    if not os.read(self._wake_in, 4096):
-                        break
-                except BlockingIOError:
-                    break
-        if any(sock is not self._wake_in for sock in ready):
+            self._drain_wake_ups()
+        if any(fd != self._wake_in for fd in ready):
             return self._pubsub.get_message()
         return None
+
+    def _drain_wake_ups(self) -> None:
+        try:
+            while os.read(self._wake_in, 4096):
+                pass
+        except BlockingIOError:  # empty: every wake-up is read
+            pass
 
     def _key(self, task_id: str) -> bytes:
         return bytes(self._backend.get_key_for_task(task_id))

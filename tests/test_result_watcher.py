@@ -5,6 +5,7 @@ against a real SQLite result backend (queries counted by SQLAlchemy's cursor eve
 real Redis server (commands counted by ``INFO commandstats``).
 """
 
+import os
 import threading
 import time
 import uuid
@@ -320,3 +321,25 @@ def test_a_lost_redis_connection_is_raised_in_every_waiting_request(redis_server
     assert all(isinstance(outcome, redis.exceptions.ConnectionError)
                for outcome in outcomes.values()), outcomes
     assert watcher.waiting == 0
+
+
+def test_notifications_work_past_descriptor_1024(redis_app):
+    # A server holding a thousand connections gives its Redis socket a descriptor past
+    # select()'s limit of 1024.
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip(f"only {soft} open files allowed here")
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        backend = redis_app.backend
+        [task_id] = running_tasks(backend, 1)
+        watcher = notified_watcher(backend, CountingReads(backend))
+        threads, outcomes = park(watcher, [task_id])
+        finish(backend, [task_id])
+        join(threads)
+    finally:
+        for fd in filler:
+            os.close(fd)
+    assert outcomes == {task_id: True}
