@@ -249,7 +249,7 @@ def test_past_the_waiter_limit_a_start_answers_minus_32005_with_its_task_id(cele
     client = app.test_client()
     held = start(client, "echo", text="held", countdown=60)
     holder = threading.Thread(target=rpc, args=(app.test_client(), "get_result",
-                                                {"task_id": held, "wait": 3}))
+                                                {"task_id": held, "wait": 25}))
     holder.start()
     deadline = time.monotonic() + 30
     while getattr(app.extensions.get("result_watcher"), "waiting", 0) < 1:
@@ -259,7 +259,8 @@ def test_past_the_waiter_limit_a_start_answers_minus_32005_with_its_task_id(cele
     assert reply["error"]["code"] == -32005
     assert reply["error"]["data"]["max_waiters"] == 1
     task_id = reply["error"]["data"]["task_id"]  # the task was sent all the same
+    rpc(client, "cancel", [held])  # ends the first long-poll: REVOKED is a final state
     holder.join(30)
+    assert not holder.is_alive()
     final = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 20}))
     assert final["echo"] == "refused wait"
-    rpc(client, "cancel", [held])
