@@ -1,8 +1,10 @@
-"""The long-poll watcher (flask_pyjamas.result_watcher) and its batch reads (result_store).
+"""The long-poll watcher (flask_pyjamas.result_watcher), its batch reads (result_store) and
+its Redis notifications (redis_notifier).
 
-The watcher is driven by a fake ``read_states`` that records every call; the batch reads run
-against a real SQLite result backend (queries counted by SQLAlchemy's cursor events) and a
-real Redis server (commands counted by ``INFO commandstats``).
+The polling watcher is driven by a fake ``read_states`` that records every call; the batch
+reads run against a real SQLite result backend (queries counted by SQLAlchemy's cursor
+events) and a real Redis server (commands counted by ``INFO commandstats``); the notified
+watcher against a real Redis server, with the states stored as a worker stores them.
 """
 
 import os
