@@ -35,6 +35,7 @@ BENCHMARKS = {
     "celery_roundtrip": 4,
     "celery_throughput": 5,
     "polling_cost": 6,
+    "waiting_at_scale": 10,
     "task_loss": 11,
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -22,20 +22,26 @@ BROKERS = ["embedded", "rabbitmq"]
 BROKER_LABELS = {"embedded": "embedded broker (filesystem + SQLite)",
                  "rabbitmq": "RabbitMQ + Redis"}
 WORKER_ARGS = ("--concurrency=2",)  # celery_worker_process logs at INFO: it waits for "ready."
-WEB_THREADS = 16  # long-polls hold a thread each
+# The web server: the documented production command (flask_pyjamas/gunicorn_config.py).
+WEB_SETUP = ("gunicorn -c python:flask_pyjamas.gunicorn_config (gthread, 1 worker process × "
+             "LONG_POLL_MAX_WAITERS + 64 threads)")
 RAW_GET_INTERVAL = 0.01  # s between result reads of raw AsyncResult.get (Celery's default: 0.5)
 
 
 def reread_schedule() -> str:
-    """How ``get_result(wait)`` re-reads the backend, from celery_rpc's own constants."""
+    """How a waiting ``get_result(wait)`` learns of the task's end, from celery_rpc's own
+    constants (flask_pyjamas/result_watcher.py)."""
     from flask_pyjamas import celery_rpc
 
     first, cap = celery_rpc.FIRST_READ_DELAY, celery_rpc.MAX_READ_INTERVAL
     steps, t = [], first
     while t < cap:
-        steps.append(f"{t * 1000:g}")
-        t *= 2
-    return f"after {', '.join(steps)} ms, then every {cap * 1000:g} ms"
+        steps.append(f"{t * 1000:.2g}")
+        t *= celery_rpc.READ_GROWTH
+    return ("on Redis from the state the worker's store publishes (pub/sub: one confirming "
+            "read per waiting id, then a 1-s check beat); on the embedded SQLite backend by "
+            f"reads at intervals of {', '.join(steps)} ms, then on the process's shared "
+            f"{cap * 1000:g}-ms beat, one batch read for every waiting id")
 
 
 class Missing(Exception):
@@ -93,15 +99,18 @@ class Stack:
     broker: str
     api_url: str
     celery: object
+    web: object  # the gunicorn master process (subprocess.Popen)
 
     def client(self) -> RpcClient:
         return RpcClient(self.api_url + PATH)
 
-    def raw_echo(self, text: str, timeout: float = 30.0) -> str:
+    def raw_echo(self, text: str, timeout: float = 30.0, with_id: bool = False):
         """Raw Celery: ``celery_echo.delay("echo", text).get()``, result polled every
-        ``RAW_GET_INTERVAL`` s (a Redis backend is not polled: it subscribes)."""
+        ``RAW_GET_INTERVAL`` s (a Redis backend is not polled: it subscribes); with
+        ``with_id``, ``(result, task_id)``."""
         result = self.celery.tasks["celery_echo"].delay("echo", text)
-        return result.get(timeout=timeout, interval=RAW_GET_INTERVAL)
+        value = result.get(timeout=timeout, interval=RAW_GET_INTERVAL)
+        return (value, result.id) if with_id else value
 
     def date_done(self, task_id: str) -> float:
         """When the worker stored the task's result (epoch seconds), from the backend."""
@@ -121,8 +130,9 @@ def shared_stack(ctx, broker: str) -> Stack:
 
 @contextmanager
 def celery_stack(broker: str, workdir: Path, *, countdown: float = 0.0):
-    """Broker, one worker (prefork, concurrency 2), gunicorn serving the flaskcelery app
-    with ``ECHO_COUNTDOWN=countdown`` and ``RPC_MAX_TASKS=100``; yields a :class:`Stack`."""
+    """Broker, one worker (prefork, concurrency 2), gunicorn (the production setup) serving
+    the flaskcelery app with ``ECHO_COUNTDOWN=countdown`` and ``RPC_MAX_TASKS=100``;
+    yields a :class:`Stack`."""
     from flaskcelery.flask_source.FlaskEchoApp import create_app
     from tests.support.services import app_config, celery_worker_process
 
@@ -134,8 +144,8 @@ def celery_stack(broker: str, workdir: Path, *, countdown: float = 0.0):
         app = create_app(app_config(env))  # also creates the embedded broker's folders
         with celery_worker_process(env, *WORKER_ARGS, log_dir=workdir), \
              gunicorn(APP_SPEC, env=env, log_path=workdir / "web.log",
-                      threads=WEB_THREADS) as (url, _proc):
-            stack = Stack(broker, url, app.extensions["celery"])
+                      production=True) as (url, proc):
+            stack = Stack(broker, url, app.extensions["celery"], proc)
             _warm_up(stack)
             yield stack
 

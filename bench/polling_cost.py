@@ -56,10 +56,9 @@ def run(ctx) -> list[Figure]:
             f"(k = 0..{jobs - 1}, so the task ends fall at different points between two polls, "
             "the same countdowns for both kinds); medians over jobs. "
             "Delay = time the client got the SUCCESS answer − the task's date_done in the result "
-            "backend (same machine, same clock). The long-poll's server side re-reads the backend "
-            f"{celery_stack.reread_schedule()} (flaskcelery/flask_source/celery_views.py): once "
-            "a task has waited seconds, it is seen up to one re-read interval late, on average "
-            "half of one.")
+            "backend (same machine, same clock). The long-poll's server side learns of the end "
+            f"{celery_stack.reread_schedule()}: on SQLite, once a task has waited seconds, it is "
+            "seen up to one beat late, on average half of one.")
     return figures
 
 

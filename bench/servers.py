@@ -12,6 +12,7 @@ from tests.support.processes import (
     GUNICORN,
     GUNICORN_THREADS,
     GUNICORN_WORKERS,
+    PRODUCTION_CONFIG,
     REPO_ROOT,
     cpu_seconds,
     free_port,
@@ -24,8 +25,8 @@ from tests.support.processes import (
 from tests.support.rpc import PAGE_ORIGIN, RpcClient
 
 __all__ = ["REPO_ROOT", "free_port", "read_log", "running", "wait_for_port", "PYTHON",
-           "GUNICORN", "GUNICORN_WORKERS", "GUNICORN_THREADS", "gunicorn", "static_server",
-           "RpcClient", "PAGE_ORIGIN", "have", "cpu_seconds"]
+           "GUNICORN", "GUNICORN_WORKERS", "GUNICORN_THREADS", "PRODUCTION_CONFIG", "gunicorn",
+           "static_server", "RpcClient", "PAGE_ORIGIN", "have", "cpu_seconds"]
 
 PYTHON = sys.executable
 

@@ -10,7 +10,11 @@ Celery: :mod:`.celery_app` (Celery inside the Flask app), :mod:`.celery_tasks` (
 tasks share), :mod:`.celery_rpc` (the JSON-RPC methods that start tasks and wait for them),
 :mod:`.embedded_broker` (the broker that needs no server), :mod:`.task_slots` (the
 cluster-wide cap on heavy tasks), :mod:`.result_expiry` (the workers' cleanup of expired
-results).
+results), :mod:`.result_watcher` (one thread per process that wakes every waiting
+request), :mod:`.result_store` (batch reads of task states), :mod:`.redis_notifier` (Redis
+pub/sub for the watcher).
+
+Production: :mod:`.gunicorn_config` (``gunicorn -c python:flask_pyjamas.gunicorn_config``).
 
 Pages: :mod:`.client` (the page skeleton, compiled with the page), :mod:`.build` (the
 ``pyjsbuild`` command, with :mod:`.jsbundle`), :mod:`.page_server` and :mod:`.demo`

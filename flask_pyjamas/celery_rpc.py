@@ -7,8 +7,9 @@ They start the tasks named ``celery_echo`` and ``count_primes`` (defined by the 
 method                                       result
 ===========================================  =================================================
 ``echo``, ``reverse``, ``uppercase``,        ``{"task_id"}``: a ``celery_echo`` task, run after
-``lowercase`` ``(text, countdown=None)``     ``countdown`` s (default ``ECHO_COUNTDOWN``)
-``count_primes(n)``                          ``{"task_id"}``: primes below ``n``, with progress
+``lowercase`` ``(text, countdown=None,       ``countdown`` s (default ``ECHO_COUNTDOWN``)
+wait=0, task_id=None)``
+``count_primes(n, wait=0, task_id=None)``    ``{"task_id"}``: primes below ``n``, with progress
 ``get_result(task_id, wait=0)``              ``{"task_id", "state"}``, plus ``"echo"`` (the
                                              result) on ``SUCCESS`` and ``"progress"``
                                              ``{"current", "total"}`` while ``PROGRESS``;
@@ -18,6 +19,12 @@ method                                       result
 ``cancel(task_id)``                          ``{"task_id", "state": "REVOKED"}`` (or the final
                                              state of a task that is already done)
 ===========================================  =================================================
+
+One HTTP request per job: a start method given ``wait`` > 0 answers like
+``get_result(task_id, wait)``, with the result if the task is done in time (and the task id
+either way). Or the client chooses the id (``task_id``, a UUID; one already known is refused,
+-32602) and sends the start and ``get_result(task_id, wait)`` in one batch. The long-polls of
+one HTTP request share one budget of 25 s (a batch included).
 
 A task waiting for a worker is ``PENDING``. Errors: a malformed task id is -32602; and
 
@@ -32,13 +39,18 @@ code    meaning
         ``{"max_tasks"}``
 -32006  busy, try later: ``RPC_MAX_HEAVY_TASKS`` ``count_primes`` tasks are queued or
         running across the cluster; ``data`` = ``{"max_heavy_tasks"}``
+-32007  too many waiting requests: the process holds ``LONG_POLL_MAX_WAITERS`` already
 ======  ============================================================================
 
 The limits are per HTTP request (a batch shares them) and, for heavy tasks, per cluster
 (:mod:`.task_slots` counts them in the result backend).
 
 An id is known once its web process has recorded it (:func:`.celery_tasks.record_sent`)
-in the result backend, which every web process reads.
+in the result backend, which every web process reads. Waiting requests are parked on the
+process's :class:`.result_watcher.ResultWatcher`, which learns of their tasks' ends for all
+of them at once (one batch read per tick, or Redis's notifications). An error of a start
+given ``wait`` carries the task id in its ``data`` once the task was sent (-32007 included):
+poll it with ``get_result``.
 """
 
 import logging
@@ -55,6 +67,9 @@ from kombu.exceptions import ChannelError, OperationalError
 from .celery_tasks import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
 from .echo_methods import echo_methods
 from .jsonrpc import InvalidParams, MethodRegistry, ServerError
+from .redis_notifier import notifier_for
+from .result_store import read_states
+from .result_watcher import ResultWatcher, TooManyWaiters
 from .task_slots import claim_slot
 
 log = logging.getLogger(__name__)
@@ -65,12 +80,14 @@ BACKEND_UNAVAILABLE = -32003
 UNKNOWN_TASK = -32004
 TOO_MANY_TASKS = -32005
 BUSY = -32006
+TOO_MANY_WAITERS = -32007
 
 MAX_COUNTDOWN = 3600.0
-# Seconds between result-backend reads while a long-poll waits: quick at first (an echo is
-# done in milliseconds), then at most every 25 ms, so the client learns of the end within
-# about 25 ms. A read is one SQLite query or one Redis GET: ~40 a second per waiting call.
-FIRST_READ_DELAY, MAX_READ_INTERVAL = 0.002, 0.025
+# Seconds between reads of a waited-for task's state, when the backend does not notify (as
+# Redis does): quick at first (an echo is done in a few milliseconds), 1.5 times longer each
+# time, then every 25 ms, so the client learns of the end within about 25 ms. One read
+# covers every waiting request of the process (result_watcher).
+FIRST_READ_DELAY, READ_GROWTH, MAX_READ_INTERVAL = 0.001, 1.5, 0.025
 
 _BROKER_ERRORS = (OperationalError, ChannelError, OSError)
 _BACKEND_ERRORS = (
@@ -117,13 +134,18 @@ def _take_task_from_budget() -> None:
     budget.tasks_left -= 1
 
 
-def _start(task_name: str, args: tuple, countdown: float, heavy: bool = False) -> dict:
-    """Record a new task id, then publish the task: ``{"task_id"}``, or -32000/-32003, or
-    -32005 past the request's task budget, or -32006 for a ``heavy`` task when all the
-    cluster's heavy-task slots are taken."""
+def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
+           task_id: str | None = None, heavy: bool = False) -> dict:
+    """Record the task id (``task_id``, or a new one), then publish the task:
+    ``{"task_id"}``, or -32000/-32003, or -32005 past the request's task budget, or
+    -32006 for a ``heavy`` task when all the cluster's heavy-task slots are taken. With
+    ``wait`` > 0, the answer of ``get_result(task_id, wait)``."""
     _take_task_from_budget()
     celery = _celery()
-    task_id = str(uuid.uuid4())
+    if task_id is None:
+        task_id = str(uuid.uuid4())
+    else:
+        task_id = _unused_id(task_id)
     try:
         record_sent(celery.backend, task_id)
         if heavy and not claim_slot(celery.backend, task_id, _max_heavy()):
@@ -141,7 +163,26 @@ def _start(task_name: str, args: tuple, countdown: float, heavy: bool = False) -
         except _BACKEND_ERRORS:
             pass  # the id was never given out: a stale record is harmless, and expires
         raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
+    if wait > 0:
+        try:
+            return _reply(task_id, _wait_until_done(task_id, {"status": SENT}, wait))
+        except ServerError as exc:  # the task is on its way: its id must reach the client
+            exc.data = {**(exc.data or {}), "task_id": task_id}
+            raise
     return {"task_id": task_id}
+
+
+def _unused_id(task_id) -> str:
+    """A client-chosen id, checked: a UUID the backend has no record of, else -32602.
+
+    Check, then record, is not atomic: two starts racing with one id both run, and share one
+    result record. Only the client that chose the id (a secret, random UUID) can cause that,
+    and only its own task is affected.
+    """
+    task_id = _checked_id(task_id)
+    if _meta(task_id)["status"] != PENDING:
+        raise InvalidParams(data="task_id is already in use: choose a new UUID")
+    return task_id
 
 
 def _countdown(value) -> float:
@@ -153,13 +194,15 @@ def _countdown(value) -> float:
 
 
 def _echo_starter(method: str):
-    def start(text: str, countdown=None) -> dict:
-        return _start("celery_echo", (method, text), _countdown(countdown))
+    def start(text: str, countdown=None, wait: float = 0, task_id: str | None = None) -> dict:
+        return _start("celery_echo", (method, text), _countdown(countdown), wait, task_id)
 
     start.__name__ = start.__qualname__ = method
     start.__doc__ = (
         f"Start ``celery_echo({method!r}, text)`` after ``countdown`` seconds "
-        "(default ``ECHO_COUNTDOWN``, at most an hour): ``{\"task_id\"}``."
+        "(default ``ECHO_COUNTDOWN``, at most an hour): ``{\"task_id\"}``; with ``wait``, "
+        "the answer of ``get_result(task_id, wait)``; ``task_id``: an id of the client's "
+        "choice (a new UUID)."
     )
     return start
 
@@ -170,21 +213,22 @@ for _method in echo_methods.names():
 
 
 @celery_methods.method
-def count_primes(n: int) -> dict:
-    """Start counting the primes below ``n`` (0..10**10): ``{"task_id"}``."""
+def count_primes(n: int, wait: float = 0, task_id: str | None = None) -> dict:
+    """Start counting the primes below ``n`` (0..10**10): ``{"task_id"}``; ``wait`` and
+    ``task_id`` as for ``echo``."""
     if not 0 <= n <= MAX_PRIMES_N:
         raise InvalidParams(data=f"n must be between 0 and {MAX_PRIMES_N}")
-    return _start("count_primes", (n,), 0, heavy=True)
+    return _start("count_primes", (n,), 0, wait, task_id, heavy=True)
 
 
 def _max_heavy() -> int:
     return int(current_app.config["RPC_MAX_HEAVY_TASKS"])
 
 
-def _checked_id(task_id: str) -> str:
+def _checked_id(task_id) -> str:
     try:
         return str(uuid.UUID(task_id))
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         raise InvalidParams(data="task_id must be a UUID string") from None
 
 
@@ -203,19 +247,34 @@ def _known_meta(task_id: str) -> dict:
     return meta
 
 
-def _wait_until_ready(task_id: str, meta: dict, wait: float) -> dict:
-    """Re-read the task's state, more and more slowly, until it is done, ``wait`` s passed,
-    or the request's shared wait budget is spent."""
-    deadline = min(time.monotonic() + wait, _budget().deadline)
-    interval = FIRST_READ_DELAY
-    while meta["status"] not in READY_STATES:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        time.sleep(min(interval, left))
-        interval = min(interval * 2, MAX_READ_INTERVAL)
-        meta = _meta(task_id)
-    return meta
+def _watcher() -> ResultWatcher:
+    """The app's result watcher (one per process), made on first use."""
+    extensions = current_app.extensions
+    watcher = extensions.get("result_watcher")
+    if watcher is None:
+        backend = _celery().backend
+        watcher = extensions.setdefault("result_watcher", ResultWatcher(
+            lambda task_ids: read_states(backend, task_ids),
+            max_waiters=current_app.config["LONG_POLL_MAX_WAITERS"],
+            first_delay=FIRST_READ_DELAY, growth=READ_GROWTH, max_interval=MAX_READ_INTERVAL,
+            notifier=notifier_for(backend)))
+    return watcher
+
+
+def _wait_until_done(task_id: str, meta: dict, wait: float) -> dict:
+    """The task's meta once it is done, or after ``wait`` s (less when the request's shared
+    wait budget, ``RPC_MAX_WAIT``, is spent): parked on the watcher, then read once."""
+    timeout = min(wait, _budget().deadline - time.monotonic())
+    if meta["status"] in READY_STATES or timeout <= 0:
+        return meta
+    try:
+        _, final_meta = _watcher().wait(task_id, timeout)
+    except TooManyWaiters as exc:
+        raise ServerError("Too many waiting requests: try again later", code=TOO_MANY_WAITERS,
+                          data={"max_waiters": exc.args[0]}) from None
+    except _BACKEND_ERRORS as exc:
+        raise _backend_unavailable(exc) from None
+    return final_meta if final_meta is not None else _meta(task_id)
 
 
 def _reply(task_id: str, meta: dict) -> dict:
@@ -243,7 +302,7 @@ def get_result(task_id: str, wait: float = 0) -> dict:
     task_id = _checked_id(task_id)
     meta = _known_meta(task_id)
     if wait > 0:
-        meta = _wait_until_ready(task_id, meta, wait)
+        meta = _wait_until_done(task_id, meta, wait)
     return _reply(task_id, meta)
 
 

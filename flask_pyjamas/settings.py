@@ -32,6 +32,9 @@ environment variable         meaning                                            
 ``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
                              workers delete older ones, :mod:`.result_expiry`)
 ``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
+``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
+                             error -32007); the production gunicorn config gives
+                             each process this many threads + 64
 ``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
                              (an absolute path)
 ===========================  =====================================================  ==============
@@ -66,6 +69,10 @@ CELERY_LIMIT_DEFAULTS = {
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
 DEFAULT_RESULT_EXPIRES = 24 * 3600
+# Long-polls a server process holds at once: each parks one thread (see gunicorn_config),
+# beside WEB_SPARE_THREADS for the calls that do not wait.
+DEFAULT_LONG_POLL_MAX_WAITERS = 1000
+WEB_SPARE_THREADS = 64
 
 # The embedded broker: kombu's filesystem transport with atomic writes
 # (:mod:`.embedded_broker`), under a URL scheme of its own.
@@ -103,6 +110,7 @@ ENVIRONMENT = {
     "CELERY_RESULT_BACKEND": str,
     "CELERY_RESULT_EXPIRES": int,
     "ECHO_COUNTDOWN": float,
+    "LONG_POLL_MAX_WAITERS": int,
     "FLASKCELERY_INSTANCE": str,
 }
 
@@ -226,14 +234,34 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
             "interval_max": 0.5,
         },
         "redis_socket_connect_timeout": 2.0,
+        # One Redis connection per server thread at the most (redis-py's default pool of
+        # 100 refuses the 101st concurrent request with "Too many connections").
+        "redis_max_connections": web_threads(environ),
         "redis_socket_timeout": 5.0,
         "result_backend_transport_options": {"retry_policy": {"max_retries": 2}},
         "database_engine_options": {"connect_args": {"timeout": 30}},
     }
 
 
+def long_poll_max_waiters(config: dict | None = None, environ=os.environ) -> int:
+    """``LONG_POLL_MAX_WAITERS``: ``config``, else the environment, else the default; at
+    least 1."""
+    env = from_environment(environ)
+    value = (config or {}).get("LONG_POLL_MAX_WAITERS",
+                               env.get("LONG_POLL_MAX_WAITERS", DEFAULT_LONG_POLL_MAX_WAITERS))
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingError(f"LONG_POLL_MAX_WAITERS must be a whole number >= 1, not {value!r}")
+    return value
+
+
+def web_threads(environ=os.environ) -> int:
+    """Threads of a production server process: a long-poll slot each, and spare ones."""
+    return long_poll_max_waiters(environ=environ) + WEB_SPARE_THREADS
+
+
 def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
-    """``ECHO_COUNTDOWN``, the Celery endpoint's limits and ``CELERY`` for the Flask config:
+    """``ECHO_COUNTDOWN``, the Celery endpoint's limits (``LONG_POLL_MAX_WAITERS`` among
+    them) and ``CELERY`` for the Flask config:
     ``config``'s own values win, and ``config["CELERY"]`` is merged over the Celery settings,
     name by name."""
     env = from_environment(environ)
@@ -241,7 +269,9 @@ def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> di
     limits = {name: _limit(name, config.get(name, env.get(name, default)))
               for name, default in CELERY_LIMIT_DEFAULTS.items()}
     celery = {**celery_settings(instance_path, environ), **config.get("CELERY", {})}
-    return {"ECHO_COUNTDOWN": float(countdown), **limits, "CELERY": celery}
+    return {"ECHO_COUNTDOWN": float(countdown), **limits,
+            "LONG_POLL_MAX_WAITERS": long_poll_max_waiters(config, environ),
+            "CELERY": celery}
 
 
 def _limit(name: str, value):

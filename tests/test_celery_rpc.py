@@ -4,6 +4,7 @@ The Flask app runs in the test process (test client); the worker is a separate p
 started by ``manage_celery.py celeryd``, sharing the broker and result backend.
 """
 
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,13 +18,6 @@ from tests.support.rpc import rpc
 from tests.support.services import app_config, celery_worker_process
 
 PRIMES_BELOW_2E8 = 11_078_937
-
-
-@pytest.fixture(scope="module",
-                params=["embedded", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
-def celery_env(request) -> dict:
-    """The broker + backend pair under test: embedded files, or RabbitMQ + Redis."""
-    return request.getfixturevalue(f"{request.param}_env")
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +197,83 @@ def test_preflight_for_the_page_origin(client):
         "Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST"})
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+
+
+# --- one HTTP request per job ----------------------------------------------------------------
+
+def post_batch(client, calls: list[tuple[str, dict]]) -> list[dict]:
+    body = [{"jsonrpc": "2.0", "id": f"ID{i}", "method": method, "params": params}
+            for i, (method, params) in enumerate(calls, 1)]
+    response = client.post("/json_celery_class", json=body, content_type="application/json-rpc")
+    assert response.status_code == 200, response.data
+    return sorted(response.get_json(), key=lambda reply: reply["id"])
+
+
+@pytest.mark.parametrize("method", ["echo", "count_primes"])
+def test_a_start_with_wait_answers_with_the_result(client, method):
+    params = {"text": "one trip", "countdown": 0} if method == "echo" else {"n": 100}
+    reply = result_of(rpc(client, method, {**params, "wait": 20}))
+    assert reply == {"task_id": reply["task_id"], "state": "SUCCESS",
+                     "echo": "one trip" if method == "echo" else 25}
+    assert result_of(rpc(client, "get_result", [reply["task_id"]]))["state"] == "SUCCESS"
+
+
+def test_a_start_whose_wait_ends_first_gives_the_id_to_poll(client):
+    reply = result_of(rpc(client, "echo", {"text": "later", "countdown": 3, "wait": 0.05}))
+    assert reply == {"task_id": reply["task_id"], "state": "PENDING"}
+    final = result_of(rpc(client, "get_result", {"task_id": reply["task_id"], "wait": 20}))
+    assert final["echo"] == "later"
+
+
+def test_start_and_long_poll_in_one_batch_with_a_client_chosen_id(client):
+    task_id = str(uuid.uuid4())
+    started, done = post_batch(client, [
+        ("reverse", {"text": "batch", "countdown": 0, "task_id": task_id}),
+        ("get_result", {"task_id": task_id, "wait": 20, "bogus": "blue"}),
+    ])
+    assert result_of(started) == {"task_id": task_id}
+    assert result_of(done) == {"task_id": task_id, "state": "SUCCESS", "echo": "hctab"}
+
+
+def test_a_client_chosen_id_already_known_is_refused(client):
+    task_id = str(uuid.uuid4())
+    assert result_of(rpc(client, "echo", {"text": "first", "countdown": 0, "wait": 20,
+                                          "task_id": task_id}))["echo"] == "first"
+    again = rpc(client, "echo", {"text": "second", "countdown": 0, "task_id": task_id})
+    assert again["error"]["code"] == -32602
+    assert "already in use" in again["error"]["data"]
+    reply = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 1}))
+    assert reply["echo"] == "first"  # the first task's result was not overwritten
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "", 42, ["x"]])  # null: the server chooses
+def test_a_malformed_client_chosen_id_is_invalid_params(client, bad_id):
+    for method, params in (("echo", {"text": "x"}), ("count_primes", {"n": 10})):
+        reply = rpc(client, method, {**params, "task_id": bad_id})
+        assert reply["error"]["code"] == -32602, reply
+
+
+def test_a_start_with_a_bad_wait_is_invalid_params(client):
+    assert rpc(client, "echo", {"text": "x", "wait": "soon"})["error"]["code"] == -32602
+
+
+def test_past_the_waiter_limit_a_start_answers_minus_32007_with_its_task_id(celery_env, worker):
+    app = create_app(app_config(celery_env, LONG_POLL_MAX_WAITERS=1))
+    client = app.test_client()
+    held = start(client, "echo", text="held", countdown=60)
+    holder = threading.Thread(target=rpc, args=(app.test_client(), "get_result",
+                                                {"task_id": held, "wait": 25}))
+    holder.start()
+    deadline = time.monotonic() + 30
+    while getattr(app.extensions.get("result_watcher"), "waiting", 0) < 1:
+        assert time.monotonic() < deadline, "the first long-poll never waited"
+        time.sleep(0.01)
+    reply = rpc(client, "echo", {"text": "refused wait", "countdown": 0, "wait": 20})
+    assert reply["error"]["code"] == -32007
+    assert reply["error"]["data"]["max_waiters"] == 1
+    task_id = reply["error"]["data"]["task_id"]  # the task was sent all the same
+    rpc(client, "cancel", [held])  # ends the first long-poll: REVOKED is a final state
+    holder.join(30)
+    assert not holder.is_alive()
+    final = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 20}))
+    assert final["echo"] == "refused wait"

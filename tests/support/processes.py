@@ -155,17 +155,27 @@ def read_log(path) -> str:
     return _ANSI_ESCAPE.sub("", Path(path).read_text(errors="replace"))
 
 
+# The documented production setup (docs/flaskcelery.rst, "Production"): this config module.
+PRODUCTION_CONFIG = "python:flask_pyjamas.gunicorn_config"
+
+
 @contextmanager
 def gunicorn(app_spec: str, *, log_path: Path, env: dict | None = None,
              workers: int = GUNICORN_WORKERS, threads: int = GUNICORN_THREADS,
-             chdir: Path = REPO_ROOT):
+             chdir: Path = REPO_ROOT, production: bool = False):
     """Serve ``app_spec`` (``module:factory()``, imported from ``chdir``) with gunicorn's
-    gthread worker; yields ``(base_url, process)``. No access log: not what is measured."""
+    gthread worker; yields ``(base_url, process)``. No access log: not what is measured.
+
+    ``production``: the documented command, ``gunicorn -c PRODUCTION_CONFIG APP``, on a free
+    port (its one worker process as on this 2-core machine; ``workers``/``threads`` unused)."""
     port = free_port()
-    args = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30",
-            "--graceful-timeout", "3", "--log-level", "warning", "--chdir", str(chdir),
-            app_spec]
+    args = [GUNICORN, "--bind", f"127.0.0.1:{port}"]
+    if production:
+        args += ["-c", PRODUCTION_CONFIG]
+    else:
+        args += ["--workers", str(workers), "--threads", str(threads), "--worker-class",
+                 "gthread", "--keep-alive", "30", "--graceful-timeout", "3"]
+    args += ["--log-level", "warning", "--chdir", str(chdir), app_spec]
     with running(args, port=port, env=env, log_path=log_path, timeout=60) as proc:
         yield f"http://127.0.0.1:{port}", proc
 

@@ -14,6 +14,8 @@ Fixtures (registered for every test module by ``tests/conftest.py``):
 ``rabbitmq_env`` (session)
     RabbitMQ through the seed's ``BROKER_HOST``/``BROKER_PORT`` (``guest``/``guest``), Redis as
     result backend.
+``celery_env`` (module, parametrized)
+    ``embedded_env``, then ``rabbitmq_env`` (marked ``rabbitmq``): a module's tests run on both.
 ``celery_worker`` (function)
     A factory: ``celery_worker(env, *worker_args, name=None, prefix=()) -> CeleryWorker``
     starts a real worker, ``python flaskcelery/flask_source/manage_celery.py celeryd
@@ -294,6 +296,13 @@ def rabbitmq_env(rabbitmq, redis_server) -> dict:
         BROKER_PORT=str(rabbitmq.port),
         CELERY_RESULT_BACKEND=redis_server.url,
     )
+
+
+@pytest.fixture(scope="module",
+                params=["embedded", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
+def celery_env(request) -> dict:
+    """The broker + backend pair under test, once each: embedded files, or RabbitMQ + Redis."""
+    return request.getfixturevalue(f"{request.param}_env")
 
 
 @pytest.fixture
