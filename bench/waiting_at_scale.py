@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 from tests.support.aio_rpc import HttpConnection
+from tests.support.processes import descendants
 
 from . import celery_stack
 from .report import Figure, median, percentile, ratio, skipped
-from .servers import _descendants
 
 NAME = "waiting_at_scale"
 NUMBER = 10
@@ -122,7 +122,7 @@ def run(ctx) -> list[Figure]:
 async def measure(stack, waiters: int, rounds: int, per_round: int, window: float,
                   base_countdown: float) -> dict:
     redis = stack.celery.backend.client
-    web_pid = _descendants(stack.web.pid)[0]
+    web_pid = descendants(stack.web.pid)[0]
     url = stack.api_url + celery_stack.PATH
     plain = HttpConnection(url)
     await plain.open()

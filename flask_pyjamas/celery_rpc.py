@@ -7,8 +7,8 @@ They start the tasks named ``celery_echo`` and ``count_primes`` (defined by the 
 method                                       result
 ===========================================  =================================================
 ``echo``, ``reverse``, ``uppercase``,        ``{"task_id"}``: a ``celery_echo`` task, run after
-``lowercase`` ``(text, countdown=None,       ``countdown`` s (default ``ECHO_COUNTDOWN``)
-wait=0, task_id=None)``
+``lowercase``: ``(text, countdown=None,``    ``countdown`` s (default ``ECHO_COUNTDOWN``)
+``wait=0, task_id=None)``
 ``count_primes(n, wait=0, task_id=None)``    ``{"task_id"}``: primes below ``n``, with progress
 ``get_result(task_id, wait=0)``              ``{"task_id", "state"}``, plus ``"echo"`` (the
                                              result) on ``SUCCESS`` and ``"progress"``

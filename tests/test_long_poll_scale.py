@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.aio_rpc import HttpConnection
+from tests.support.aio_rpc import HttpConnection, run_coroutine
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, running
 from tests.support.services import celery_worker_process
 
@@ -86,7 +86,7 @@ def test_one_process_holds_hundreds_of_long_polls_and_answers_other_calls(
             workers.enter_context(
                 celery_worker_process(celery_env, "--concurrency=2", log_dir=tmp_path))
 
-        outcome = asyncio.run(hold_waiters(web_url, start_worker))
+        outcome = run_coroutine(hold_waiters(web_url, start_worker))
     # Every waiter was parked (its task known and pending) while plain calls were answered.
     assert set(outcome["states"].values()) == {"PENDING"}
     assert outcome["still waiting"] == WAITERS

@@ -160,7 +160,8 @@ def probe(browser_context, probe_url):
     errors = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.goto(probe_url)
-    tab.wait_for_function("document.title === 'done'")
+    # a function, not an expression: the page server's CSP forbids eval of a string
+    tab.wait_for_function("() => document.title === 'done'")
     results = json.loads(tab.evaluate("window.probe"))
     results["label_text"] = tab.text_content("#label")
     tab.close()

@@ -2,6 +2,7 @@
 long-polls from one thread (the long-poll tests, and ``bench/waiting_at_scale.py``)."""
 
 import asyncio
+import concurrent.futures
 import json
 
 from flask_pyjamas.settings import DEFAULT_ORIGINS
@@ -52,3 +53,10 @@ class HttpConnection:
     def close(self):
         if self.writer is not None:
             self.writer.close()
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run(coroutine)`` on a thread of its own: the test process's main thread may
+    already run an event loop (Playwright's sync API keeps one for the browser tests)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
