@@ -22,7 +22,7 @@ demo: setup
 demo-cors: setup
 	$(PY) -m flaskcors $(ARGS)
 
-# Debian packages the tests drive for real (Chromium, RabbitMQ, Redis, nginx, Apache, wrk);
+# Debian packages the tests drive for real (scripts/install-system-deps.sh lists them);
 # needs root.
 system-deps:
 	bash scripts/install-system-deps.sh
