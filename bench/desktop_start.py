@@ -103,7 +103,7 @@ def _figure(ctx, desktop: list[dict], page: list[dict], rounds: int) -> Figure:
     figure = Figure(
         number=8, name=NAME, title=TITLE, value=value, unit="ms", baseline=baseline,
         baseline_label="the compiled page in headless Chromium, same Flask server",
-        ratio=ratio(value, baseline), target="— (no target in issue 11)", met=None,
+        ratio=ratio(value, baseline), target="— (no target)", met=None,
         command=ctx.command(NAME),
         details={
             f"desktop: process start → answer shown, median ms ({rounds} starts)": value,

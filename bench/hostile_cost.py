@@ -7,7 +7,7 @@ on the worker process: CPU time per request (its threads' run time, from /proc/P
 schedstat) and peak resident
 memory above its size before the request (VmHWM, reset before each kind). The hostile
 bodies are each 1 MiB (the ``MAX_CONTENT_LENGTH`` default), the ones that cost most before
-issue 9. Legitimate requests are measured beside them: one call, a batch of
+the request limits. Legitimate requests are measured beside them: one call, a batch of
 ``RPC_MAX_BATCH`` calls, and the largest body allowed (an echo of a 1 MiB string). Target: no
 hostile request costs more CPU than that legitimate 1 MiB request, nor more than 4 MiB of
 peak memory above it: what is left is reading the body the limit allows, and the work past
@@ -125,8 +125,8 @@ def run(ctx) -> list[Figure]:
                "/proc/PID/clear_refs). "
                f"Worst by CPU: {worst_label}; worst peak memory of any hostile body: "
                f"{worst_peak:.1f} MiB.",
-               "Before issue 9 the `[0,0,...]` batch took ~2 s of CPU, a 63 MB reply and "
-               "50 → 436 MiB (issue 9). A batch is now parsed one call at a time and refused "
+               "Before the request limits the `[0,0,...]` batch took ~2 s of CPU, a 63 MB "
+               "reply and 50 → 436 MiB. A batch is now parsed one call at a time and refused "
                f"at call {MAX_BATCH + 1}; a chunked body past the limit is refused after "
                "1 MiB is read; the cost left is reading and decoding the body itself."],
     )]

@@ -4,7 +4,7 @@
 Every case must get its status, a JSON-RPC error body a page can read (CORS headers
 included), and cost the server bounded memory and CPU: a limit is refused at once, not after
 the work. The limits are tested at their edges (limit accepted, limit + 1 refused). The
-cases that already held before issue 9 (origin tricks, dunder method names, deep nesting,
+cases that already held before the request limits (origin tricks, dunder method names, deep nesting,
 huge numbers, path traversal on the page server) are kept here too.
 """
 
@@ -274,7 +274,7 @@ def test_rpc_discover_answers_on_the_real_server(server):
                                                          "uppercase"]
 
 
-# -- what held before issue 9, kept ------------------------------------------------------------
+# -- what held before the limits, kept ------------------------------------------------------------
 
 @pytest.mark.parametrize("origin", ["http://localhost:8000.evil.example", "null",
                                     "http://localhost:8000/", "http://LOCALHOST:8000",

@@ -1,4 +1,4 @@
-"""The limits and reply rules of issue 9, one function at a time: settings, the batch
+"""The request limits and reply rules, one function at a time: settings, the batch
 parser, the reply encoder, and dispatch."""
 
 import json
