@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from .build import BuildError, build_if_stale
@@ -26,19 +27,29 @@ from .page_server import BackgroundServer, create_page_app, page_origins
 from .settings import allowed_origins_from_environment
 
 
-def wait_for_stop_signal(until=None) -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM, or until ``until()`` is true (checked every
-    half second); then restore the previous handlers."""
+@contextmanager
+def stop_signals():
+    """Catch SIGINT (Ctrl-C) and SIGTERM for the ``with`` block: yields an Event they set.
+
+    Entered before any server listens, so a signal that comes as soon as a port answers
+    stops the demo cleanly instead of killing it; the previous handlers are restored after.
+    """
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT,
                                                                           signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):  # a timeout keeps the main thread responsive to signals
-            if until is not None and until():
-                break
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def wait_for(stop: threading.Event, until=None) -> None:
+    """Block until ``stop`` is set, or until ``until()`` is true (checked every half second;
+    the timeout also keeps the main thread responsive to signals)."""
+    while not stop.wait(0.5):
+        if until is not None and until():
+            break
 
 
 def demo_argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -81,21 +92,22 @@ def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=500
     the URL to open, and stop both (and each of ``extra_servers``, objects with ``stop()``)
     on Ctrl-C or SIGTERM. ``desktop``: the page module (a path) to open as a desktop window
     too, on these servers; closing it stops the demo."""
-    servers = [BackgroundServer(page_app, host, page_port), BackgroundServer(api_app, host,
-                                                                             api_port)]
-    for server in servers:
-        server.start()
-    print(demo_banner(host, page_port, api_port, page, stops), flush=True)
-    clients = []
-    try:
-        if desktop is not None:
-            clients.append(DesktopClient(desktop, host, page_port, api_port).start())
-            print(f"Desktop window: {' '.join(clients[0].args)} (pid {clients[0].proc.pid})",
-                  flush=True)
-        wait_for_stop_signal(until=clients[0].closed if clients else None)
-    finally:
-        print("Stopping.", flush=True)
-        stop_all([*clients, *servers, *extra_servers])
+    with stop_signals() as stop:
+        servers = [BackgroundServer(page_app, host, page_port),
+                   BackgroundServer(api_app, host, api_port)]
+        for server in servers:
+            server.start()
+        print(demo_banner(host, page_port, api_port, page, stops), flush=True)
+        clients = []
+        try:
+            if desktop is not None:
+                clients.append(DesktopClient(desktop, host, page_port, api_port).start())
+                print(f"Desktop window: {' '.join(clients[0].args)} "
+                      f"(pid {clients[0].proc.pid})", flush=True)
+            wait_for(stop, until=clients[0].closed if clients else None)
+        finally:
+            print("Stopping.", flush=True)
+            stop_all([*clients, *servers, *extra_servers])
 
 
 def stop_all(servers) -> None:
