@@ -30,8 +30,8 @@ RAW_GET_INTERVAL = 0.01  # s between result reads of raw AsyncResult.get (Celery
 
 def reread_schedule() -> str:
     """How a waiting ``get_result(wait)`` learns of the task's end, from celery_rpc's own
-    constants (flask_pyjamas/result_watcher.py)."""
-    from flask_pyjamas import celery_rpc
+    constants (flask_pyjamas/tasks/result_watcher.py)."""
+    from flask_pyjamas.tasks import waiting as celery_rpc
 
     first, cap = celery_rpc.FIRST_READ_DELAY, celery_rpc.MAX_READ_INTERVAL
     steps, t = [], first

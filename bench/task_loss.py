@@ -47,7 +47,7 @@ def run(ctx) -> list[Figure]:
     figures[0].notes.append(
         "Embedded: the transport moves a delivered message into a folder of the receiving "
         "process and deletes it only on acknowledgement; a starting worker returns the "
-        "messages of dead processes to their queue (flask_pyjamas/embedded_broker.py). "
+        "messages of dead processes to their queue (flask_pyjamas/tasks/embedded_broker.py). "
         "RabbitMQ: task_acks_late, so the broker requeues the unacknowledged messages of the "
         "closed connection. The countdown tasks are held unacknowledged in the worker's "
         "memory until due: before this transport the embedded broker lost all of them.")

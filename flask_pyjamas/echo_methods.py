@@ -1,6 +1,6 @@
 """The echo service's methods: each takes exactly one string (anything else is -32602)."""
 
-from .jsonrpc import MethodRegistry
+from flask_pyjamas.protocol.jsonrpc import MethodRegistry
 
 echo_methods = MethodRegistry(title="Echo JSON-RPC service")
 

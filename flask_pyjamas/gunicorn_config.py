@@ -7,7 +7,7 @@ gunicorn's ``gthread`` worker: a long-poll parks one thread on the process's res
 (:mod:`.result_watcher`), which costs memory but no CPU and no backend reads, so each worker
 process gets a thread for every long-poll it may hold (``LONG_POLL_MAX_WAITERS``) plus
 ``WEB_SPARE_THREADS`` (64) that keep the other calls fast while they wait
-(:func:`.settings.web_threads`). Command-line options
+(:func:`flask_pyjamas.settings.web_threads`). Command-line options
 win over these, e.g. ``--bind``. Worker processes: gunicorn's default, ``WEB_CONCURRENCY``
 or 1 (one per core; the benchmarks run one on their 2-core machine).
 """

@@ -16,7 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
-from flask_pyjamas.demo import WorkerProcess, demo_apps, demo_argument_parser, serve_demo
+from flask_pyjamas.devtools.demo import WorkerProcess, demo_apps, demo_argument_parser, serve_demo
 
 from .flask_source.FlaskEchoApp import create_app
 

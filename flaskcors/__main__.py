@@ -7,7 +7,7 @@ service on 127.0.0.1:8000, the Flask app on 127.0.0.1:5000, and stops both on Ct
 import sys
 from pathlib import Path
 
-from flask_pyjamas.demo import demo_apps, demo_argument_parser, serve_demo
+from flask_pyjamas.devtools.demo import demo_apps, demo_argument_parser, serve_demo
 
 from .public.services.flask_example.FlaskEchoApp import create_app
 

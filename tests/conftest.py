@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from flask_pyjamas.jsonrpc import MethodRegistry
-from flask_pyjamas.views import JSONRPCView
+from flask_pyjamas.protocol.jsonrpc import MethodRegistry
+from flask_pyjamas.web.views import JSONRPCView
 from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
 
 pytest_plugins = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_pyjamas.jsbundle import bundled_modules
+from flask_pyjamas.build.jsbundle import bundled_modules
 from tests.support.processes import PYTHON, REPO_ROOT
 
 PYJSBUILD = Path(PYTHON).parent / "pyjsbuild"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from flask_pyjamas.build import package_root
+from flask_pyjamas.build.pyjsbuild import package_root
 from flaskcelery.__main__ import PAGE as CELERY_PAGE
 from flaskcors.__main__ import PAGE as CORS_PAGE
 from tests.support.processes import PYTHON

@@ -12,7 +12,7 @@ import tkinter
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcors.__main__ import PAGE
 from flaskcors.Flask_JSONRPC_CORS import Flask_JSONRPC_CORS
 from pyjamas.desktop import desktop_window, page_href

@@ -64,14 +64,14 @@ def test_doctest_examples_pass(tmp_path):
 
 # The documented modules that carry examples in their docstrings: they run as tests too.
 MODULES_WITH_EXAMPLES = [
-    "flask_pyjamas.jsonrpc",
-    "flask_pyjamas.cors",
-    "flask_pyjamas.request",
+    "flask_pyjamas.protocol.jsonrpc",
+    "flask_pyjamas.protocol.cors",
+    "flask_pyjamas.web.request",
     "flask_pyjamas.settings",
-    "flask_pyjamas.celery_tasks",
-    "flask_pyjamas.scripts",
+    "flask_pyjamas.tasks.records",
+    "flask_pyjamas.devtools.scripts",
     "pyjamas._tk_widgets",
-    "flask_pyjamas.result_expiry",
+    "flask_pyjamas.tasks.result_expiry",
 ]
 
 

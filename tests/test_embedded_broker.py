@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from kombu import Connection, Producer, Queue
 
-from flask_pyjamas.embedded_broker import owner_is_dead, owner_name, prepare_embedded
 from flask_pyjamas.settings import EMBEDDED_SCHEME, embedded_broker
+from flask_pyjamas.tasks.embedded_broker import owner_is_dead, owner_name, prepare_embedded
 
 
 @pytest.fixture

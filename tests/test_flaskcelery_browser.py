@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo, wait_for_status
 from tests.support.services import clean_env

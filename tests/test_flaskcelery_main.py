@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import run_demo
 from tests.support.processes import REPO_ROOT

@@ -3,7 +3,7 @@ http://localhost:Q (another origin), both served by ``python -m flaskcors``."""
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from tests.support.browser import run_demo, wait_for_status
 from tests.support.processes import REPO_ROOT
 

@@ -9,10 +9,10 @@ import urllib.request
 
 import pytest
 
-from flask_pyjamas import build as page_build
-from flask_pyjamas.build import BuildError, build_if_stale, is_stale
-from flask_pyjamas.demo import demo_url
-from flask_pyjamas.page_server import create_page_app, page_origins
+from flask_pyjamas.build import pyjsbuild as page_build
+from flask_pyjamas.build.pyjsbuild import BuildError, build_if_stale, is_stale
+from flask_pyjamas.devtools.demo import demo_url
+from flask_pyjamas.devtools.page_server import create_page_app, page_origins
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, wait_for_port
 from tests.support.rpc import RpcClient
 

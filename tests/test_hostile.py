@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from tests.support.browser import run_demo
 from tests.support.processes import (
     PYTHON,

@@ -1,4 +1,4 @@
-"""flask_pyjamas.jsbundle: ES modules joined into one file, run by a real JavaScript engine
+"""flask_pyjamas.build.jsbundle: ES modules joined into one file, run by a real JavaScript engine
 (Node.js, part of the machine image), with the semantics the pages rely on."""
 
 import json
@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from flask_pyjamas.jsbundle import BundleError, bundle, bundled_modules, dependency_order
+from flask_pyjamas.build.jsbundle import BundleError, bundle, bundled_modules, dependency_order
 from tests.support.processes import require
 
 MODULES = {

@@ -3,7 +3,7 @@
 import pytest
 
 from flask_pyjamas.echo_methods import echo_methods
-from flask_pyjamas.jsonrpc import (
+from flask_pyjamas.protocol.jsonrpc import (
     InvalidParams,
     MethodNotFound,
     MethodRegistry,

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flask_pyjamas.jsonrpc import InvalidRequest, MethodRegistry, dispatch, encode_reply
-from flask_pyjamas.request import WHOLE_PARSE_LIMIT, parse_payload
+from flask_pyjamas.protocol.jsonrpc import InvalidRequest, MethodRegistry, dispatch, encode_reply
 from flask_pyjamas.settings import SettingError, flask_celery_settings, rpc_settings
+from flask_pyjamas.web.request import WHOLE_PARSE_LIMIT, parse_payload
 from flaskcelery.flask_source.FlaskEchoApp import create_app as create_celery_app
 
 LIMIT_NAMES = ["RPC_MAX_WAIT", "RPC_MAX_TASKS", "RPC_MAX_HEAVY_TASKS"]

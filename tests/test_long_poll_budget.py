@@ -1,5 +1,5 @@
 """The long-polls of one HTTP request share one budget of ``RPC_MAX_WAIT`` seconds
-(``flask_pyjamas.celery_rpc._wait_until_done``), a batch included.
+(``flask_pyjamas.tasks.waiting.wait_until_done``), a batch included.
 
 A unit test of that one function: the watcher and the clock are fakes, so nothing waits.
 """
@@ -7,7 +7,7 @@ A unit test of that one function: the watcher and the clock are fakes, so nothin
 import pytest
 from flask import Flask
 
-from flask_pyjamas import celery_rpc
+from flask_pyjamas.tasks import waiting as celery_rpc
 
 MAX_WAIT = 25.0
 
@@ -44,15 +44,15 @@ def watcher(monkeypatch):
     clock = FakeClock()
     fake = FakeWatcher(clock)
     monkeypatch.setattr(celery_rpc.time, "monotonic", clock.monotonic)
-    monkeypatch.setattr(celery_rpc, "_watcher", lambda: fake)
-    monkeypatch.setattr(celery_rpc, "_meta", lambda task_id: {"status": "STARTED"})
+    monkeypatch.setattr(celery_rpc, "result_watcher", lambda: fake)
+    monkeypatch.setattr(celery_rpc, "task_meta", lambda task_id: {"status": "STARTED"})
     return fake
 
 
 def test_the_waits_of_one_request_share_max_wait(watcher):
     with app().test_request_context():
         for wait in (20, 20, 20):
-            meta = celery_rpc._wait_until_done("id", {"status": "SENT"}, wait)
+            meta = celery_rpc.wait_until_done("id", {"status": "SENT"}, wait)
             assert meta["status"] in ("SENT", "STARTED")
     assert watcher.timeouts == [20, MAX_WAIT - 20]  # the third had nothing left
 
@@ -60,11 +60,11 @@ def test_the_waits_of_one_request_share_max_wait(watcher):
 def test_each_request_has_its_own_budget(watcher):
     for _ in range(2):
         with app().test_request_context():
-            celery_rpc._wait_until_done("id", {"status": "SENT"}, 25)
+            celery_rpc.wait_until_done("id", {"status": "SENT"}, 25)
     assert watcher.timeouts == [MAX_WAIT, MAX_WAIT]
 
 
 def test_a_done_task_does_not_wait(watcher):
     with app().test_request_context():
-        meta = celery_rpc._wait_until_done("id", {"status": "SUCCESS"}, 25)
+        meta = celery_rpc.wait_until_done("id", {"status": "SUCCESS"}, 25)
     assert meta == {"status": "SUCCESS"} and watcher.timeouts == []

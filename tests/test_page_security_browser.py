@@ -9,8 +9,8 @@ makes a real call; Chromium must report no CSP violation on the way, neither as 
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
-from flask_pyjamas.page_server import (
+from flask_pyjamas.build.pyjsbuild import build_if_stale
+from flask_pyjamas.devtools.page_server import (
     CONTENT_SECURITY_POLICY,
     BackgroundServer,
     create_page_app,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from flask_pyjamas.jsonrpc import MethodRegistry
-from flask_pyjamas.page_server import BackgroundServer, create_page_app, page_origins
+from flask_pyjamas.devtools.page_server import BackgroundServer, create_page_app, page_origins
+from flask_pyjamas.protocol.jsonrpc import MethodRegistry
 from tests.support.processes import free_port
 from tests.test_build import build
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from flask_pyjamas.celery_rpc import UNKNOWN_TASK
+from flask_pyjamas.tasks.methods import UNKNOWN_TASK
 from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.held_tasks import final_replies, start_tasks
 from tests.support.rpc import rpc
@@ -15,7 +15,7 @@ from tests.support.services import app_config
 
 pytestmark = pytest.mark.slow
 
-EXPIRES = 2  # seconds; the worker's cleanup runs every second (flask_pyjamas.result_expiry)
+EXPIRES = 2  # seconds; the worker's cleanup runs every second (flask_pyjamas.tasks.result_expiry)
 
 
 def wait_until_unknown(client, task_id: str, timeout: float) -> dict:

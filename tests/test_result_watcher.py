@@ -1,4 +1,4 @@
-"""The long-poll watcher (flask_pyjamas.result_watcher), its batch reads (result_store) and
+"""The long-poll watcher (flask_pyjamas.tasks.result_watcher), its batch reads (result_store) and
 its Redis notifications (redis_notifier).
 
 The polling watcher is driven by a fake ``read_states`` that records every call; the batch
@@ -19,9 +19,9 @@ from celery.states import STARTED, SUCCESS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from flask_pyjamas.redis_notifier import notifier_for
-from flask_pyjamas.result_store import read_states
-from flask_pyjamas.result_watcher import ResultWatcher, TooManyWaiters
+from flask_pyjamas.tasks.redis_notifier import notifier_for
+from flask_pyjamas.tasks.result_store import read_states
+from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters
 from tests.support.services import Redis
 
 FIRST, BEAT = 0.001, 0.01  # fast schedule: the tests wait for conditions, never for time

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_pyjamas.build import build_if_stale
+from flask_pyjamas.build.pyjsbuild import build_if_stale
 from tests.support.browser import wait_for_status
 from tests.support.processes import REPO_ROOT
 from tests.support.services import clean_env

@@ -7,8 +7,8 @@ import pytest
 from celery import Celery
 from celery.states import STARTED, SUCCESS
 
-from flask_pyjamas.celery_tasks import record_sent
-from flask_pyjamas.task_slots import UnsupportedBackend, claim_slot
+from flask_pyjamas.tasks.records import record_sent
+from flask_pyjamas.tasks.task_slots import UnsupportedBackend, claim_slot
 
 LIMIT = 2
 

@@ -16,8 +16,8 @@ through this module too, from any directory::
 
 from flask import Flask
 
-from flask_pyjamas.celery_app import celery_init_app
-from flask_pyjamas.rpc_http import init_rpc_app
+from flask_pyjamas.tasks.celery_app import celery_init_app
+from flask_pyjamas.web.transport import init_rpc_app
 
 from . import celery_tasks  # noqa: F401  (registers the tasks)
 from .celery_views import CeleryEchoView

@@ -1,13 +1,13 @@
 """The tasks Celery workers run.
 
 They are ``shared_task`` objects: they belong to whichever Celery app ``create_app`` built, and run
-inside its Flask app context (:func:`flask_pyjamas.celery_app.celery_init_app`).
+inside its Flask app context (:func:`flask_pyjamas.tasks.celery_app.celery_init_app`).
 """
 
 from celery import shared_task
 
-from flask_pyjamas.celery_tasks import count_primes_below, report_progress
 from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.tasks.records import count_primes_below, report_progress
 
 
 @shared_task(name="celery_echo")

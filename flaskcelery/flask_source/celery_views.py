@@ -3,11 +3,11 @@
 ``echo``, ``reverse``, ``uppercase``, ``lowercase`` and ``count_primes`` start a task and
 answer at once with ``{"task_id"}``; ``get_result(task_id)`` gives the task's state, and its
 result (``"echo"``) once it is done; ``cancel(task_id)`` stops it. The methods are
-:data:`flask_pyjamas.celery_rpc.celery_methods` (their docs list the errors).
+:data:`flask_pyjamas.tasks.methods.celery_methods` (their docs list the errors).
 """
 
-from flask_pyjamas.celery_rpc import celery_methods
-from flask_pyjamas.views import JSONRPCView
+from flask_pyjamas.tasks.methods import celery_methods
+from flask_pyjamas.web.views import JSONRPCView
 
 
 class CeleryEchoView(JSONRPCView):

@@ -6,7 +6,7 @@ environment (:mod:`flask_pyjamas.settings` has the table: ``CELERY_BROKER_URL``,
 ``BROKER_HOST``, ``BROKER_PORT``, ``BROKER_USER``, ``BROKER_PASSWORD``, ...), and a ``config``
 given to ``create_app`` overrides them.
 
-With nothing set, the broker is the embedded one (files, :mod:`flask_pyjamas.embedded_broker`)
+With nothing set, the broker is the embedded one (files, :mod:`flask_pyjamas.tasks.embedded_broker`)
 and results go to SQLite, both in the app's instance folder: no server to install. JSON is
 the only serializer, a task is acknowledged when it is done and put back if its worker dies.
 """

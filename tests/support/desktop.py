@@ -121,7 +121,7 @@ def close_demo_window(module: str, page: Path, log_path: Path, env=None,
     """Run ``python -m <module> --desktop`` (the demo's servers and the window of ``page``),
     check that its window opens on the demo's servers, close it (SIGTERM, as the window
     manager's close does for the process), and check that the whole demo stops with it."""
-    from flask_pyjamas.build import build_if_stale
+    from flask_pyjamas.build.pyjsbuild import build_if_stale
 
     from .browser import run_demo
 

@@ -12,7 +12,7 @@ see :mod:`flask_pyjamas.settings`. In production, serve ``create_app()`` with gu
 
 from flask import Flask
 
-from flask_pyjamas.rpc_http import init_rpc_app
+from flask_pyjamas.web.transport import init_rpc_app
 
 from .method_views import JSONEchoView
 from .requests import JSONRPCRequest

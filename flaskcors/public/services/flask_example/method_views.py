@@ -1,11 +1,11 @@
 """The echo service as a class-based view: ``JSONEchoView`` at ``/json_echo_class``.
 
-:class:`flask_pyjamas.views.JSONRPCView` is a ``MethodView`` whose ``options()`` answers the
+:class:`flask_pyjamas.web.views.JSONRPCView` is a ``MethodView`` whose ``options()`` answers the
 CORS preflight and whose ``post()`` runs the call on ``rpc_methods``.
 """
 
 from flask_pyjamas.echo_methods import echo_methods
-from flask_pyjamas.views import JSONRPCView
+from flask_pyjamas.web.views import JSONRPCView
 
 
 class JSONEchoView(JSONRPCView):

@@ -3,14 +3,14 @@
 Pyjamas' ``JSONService`` posts ``Content-Type: application/json-rpc``, a media type Flask does
 not treat as JSON. :class:`JSONRPCRequest` accepts it (and ``application/json``,
 ``application/jsonrequest``), and turns a body that is not JSON into a JSON-RPC parse error.
-The parsing is :class:`flask_pyjamas.request.JSONRPCRequest`'s.
+The parsing is :class:`flask_pyjamas.web.request.JSONRPCRequest`'s.
 
 The module keeps the seed's name, ``requests``. It is only ever imported through its package
-(scripts here run themselves as package modules, see :mod:`flask_pyjamas.scripts`), so it
+(scripts here run themselves as package modules, see :mod:`flask_pyjamas.devtools.scripts`), so it
 never shadows the ``requests`` distribution.
 """
 
-from flask_pyjamas.request import JSONRPCRequest as BaseJSONRPCRequest
+from flask_pyjamas.web.request import JSONRPCRequest as BaseJSONRPCRequest
 
 
 class JSONRPCRequest(BaseJSONRPCRequest):

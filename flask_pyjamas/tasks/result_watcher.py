@@ -2,7 +2,7 @@
 
 A waiting ``get_result(task_id, wait)`` parks its request thread on an event
 (:meth:`ResultWatcher.wait`); the watcher reads the states of the watched ids in batches
-(:func:`.result_store.read_states`: one SQL ``SELECT ... IN``, one Redis ``MGET``) and wakes
+(:func:`.read_states`: one SQL ``SELECT ... IN``, one Redis ``MGET``) and wakes
 the requests whose task is done. The backend reads per second follow the read schedule,
 not the number of waiters: a thousand waiting pages cost what one does.
 
@@ -64,7 +64,7 @@ class ResultWatcher:
     """Waits for tasks to be done on behalf of many request threads, with one reader thread.
 
     ``read_states(ids)`` returns ``{task_id: state}`` for the ids the backend has a record
-    of; ``notifier`` (optional) is a :class:`.redis_notifier.RedisNotifier`, whose
+    of; ``notifier`` (optional) is a :class:`.RedisNotifier`, whose
     ``listen`` gives ``{task_id: meta}`` of the states published. Both are used from the
     watcher's thread only.
     """

@@ -17,9 +17,9 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from werkzeug.serving import make_server
 
-from .echo_methods import echo_methods
-from .rpc_http import init_rpc_app
-from .views import rpc_view
+from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.web.transport import init_rpc_app
+from flask_pyjamas.web.views import rpc_view
 
 # connect-src allows any http(s) origin: the page calls the JSON-RPC server that its
 # ``?server=`` names, which can be anywhere; everything else is the page's own origin.

@@ -1,17 +1,17 @@
 """Celery inside a Flask app, as in Flask's guide "Background Tasks with Celery".
 
 :func:`celery_init_app` builds the Celery app from ``app.config["CELERY"]`` (see
-:func:`.settings.flask_celery_settings`); tasks run inside the Flask app context, and the
+:func:`.flask_celery_settings`); tasks run inside the Flask app context, and the
 Celery app is ``app.extensions["celery"]``. Its workers delete expired results on backends
-that do not expire them by themselves (:mod:`.result_expiry`).
+that do not expire them by themselves (:mod:`flask_pyjamas.tasks.result_expiry`).
 """
 
 from celery import Celery, Task
 from flask import Flask
 
-from .celery_tasks import stop_if_cancelled
-from .embedded_broker import prepare_embedded
-from .result_expiry import ResultCleanup
+from flask_pyjamas.tasks.embedded_broker import prepare_embedded
+from flask_pyjamas.tasks.records import stop_if_cancelled
+from flask_pyjamas.tasks.result_expiry import ResultCleanup
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -11,8 +11,8 @@ import logging
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
-from .cors import CorsPolicy
-from .jsonrpc import (
+from flask_pyjamas.protocol.cors import CorsPolicy
+from flask_pyjamas.protocol.jsonrpc import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
     MethodRegistry,
@@ -21,8 +21,8 @@ from .jsonrpc import (
     encode_reply,
     error_reply,
 )
-from .request import JSONRPCRequest, MalformedBody, UnsupportedCharset
-from .settings import rpc_settings
+from flask_pyjamas.settings import rpc_settings
+from flask_pyjamas.web.request import JSONRPCRequest, MalformedBody, UnsupportedCharset
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def no_content() -> Response:
 
 def json_response(reply, status: int = 200, headers=()) -> Response:
     """Serialise a JSON-RPC reply (compact UTF-8; a result JSON cannot carry fails alone, as
-    -32603 for its call: :func:`~.jsonrpc.encode_reply`), with ``headers`` added."""
+    -32603 for its call: :func:`~.encode_reply`), with ``headers`` added."""
     response = Response(encode_reply(reply), status=status, mimetype=JSON_MIMETYPE)
     for name, value in headers:  # faster than Response(headers=...), which copies them twice
         response.headers.add(name, value)

@@ -15,7 +15,7 @@ the message only in that worker's memory until it is acknowledged, so a worker k
 renames a message it delivers into a folder of the receiving process,
 ``unacked/<host>@<pid>@<start time>/``, deletes it there on acknowledgement, and writes it back
 to its queue on a reject with requeue or when the worker shuts down. Every process that opens
-the broker, and a running worker every :data:`.settings.EMBEDDED_ORPHAN_CHECK_INTERVAL`
+the broker, and a running worker every :data:`flask_pyjamas.settings.EMBEDDED_ORPHAN_CHECK_INTERVAL`
 seconds, moves the messages of dead processes back into their queues: a process of this
 host whose pid no longer runs, or runs a newer process (its start time differs). So a
 killed worker's tasks run again on a restarted or another worker, and a task that was running
@@ -26,7 +26,7 @@ The broker serves the workers of one machine: the owner check reads ``/proc`` (L
 the messages held by a process of another host sharing the folder are left alone.
 
 :func:`prepare_embedded` creates what the broker needs on disk (its URL and options are
-:func:`.settings.embedded_broker`).
+:func:`flask_pyjamas.settings.embedded_broker`).
 """
 
 import logging
@@ -44,9 +44,9 @@ from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 from kombu.utils.objects import cached_property
 
-from .settings import EMBEDDED_ORPHAN_CHECK_INTERVAL, EMBEDDED_SCHEME
+from flask_pyjamas.settings import EMBEDDED_ORPHAN_CHECK_INTERVAL, EMBEDDED_SCHEME
 
-TRANSPORT_ALIASES.setdefault(EMBEDDED_SCHEME, "flask_pyjamas.embedded_broker:Transport")
+TRANSPORT_ALIASES.setdefault(EMBEDDED_SCHEME, "flask_pyjamas.tasks.embedded_broker:Transport")
 
 log = logging.getLogger(__name__)
 

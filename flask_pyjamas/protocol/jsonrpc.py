@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
-from .openrpc import DISCOVER, openrpc_document
+from flask_pyjamas.protocol.openrpc import DISCOVER, openrpc_document
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ relative imports (``from .FlaskEchoApp import create_app``) would fail. Each suc
 with::
 
     if __name__ == "__main__" and not __package__:
-        from flask_pyjamas.scripts import run_as_package_module
+        from flask_pyjamas.devtools.scripts import run_as_package_module
         run_as_package_module(__file__)
 
 which runs the same file again as a module of its package (the folders above it that have
@@ -22,10 +22,10 @@ from pathlib import Path
 def package_of(path) -> tuple[str, Path]:
     """The dotted module name of the file ``path`` and the folder its top package is in.
 
-    >>> import flask_pyjamas.scripts as me
+    >>> import flask_pyjamas.devtools.scripts as me
     >>> name, top = package_of(me.__file__)
-    >>> name, (top / "flask_pyjamas" / "scripts.py").samefile(me.__file__)
-    ('flask_pyjamas.scripts', True)
+    >>> name, (top / "flask_pyjamas" / "devtools" / "scripts.py").samefile(me.__file__)
+    ('flask_pyjamas.devtools.scripts', True)
     """
     path = Path(path).resolve()
     parts = [path.stem]

@@ -43,95 +43,54 @@ code    meaning
 ======  ============================================================================
 
 The limits are per HTTP request (a batch shares them) and, for heavy tasks, per cluster
-(:mod:`.task_slots` counts them in the result backend).
+(:mod:`flask_pyjamas.tasks.task_slots` counts them in the result backend).
 
-An id is known once its web process has recorded it (:func:`.celery_tasks.record_sent`)
+An id is known once its web process has recorded it (:func:`.record_sent`)
 in the result backend, which every web process reads. Waiting requests are parked on the
-process's :class:`.result_watcher.ResultWatcher`, which learns of their tasks' ends for all
+process's :class:`.ResultWatcher`, which learns of their tasks' ends for all
 of them at once (one batch read per tick, or Redis's notifications). An error of a start
 given ``wait`` carries the task id in its ``data`` once the task was sent (-32007 included):
 poll it with ``get_result``.
 """
 
 import logging
-import time
 import uuid
 
-import redis.exceptions
-import sqlalchemy.exc
-from celery import Celery
 from celery.states import FAILURE, PENDING, READY_STATES, REVOKED, SUCCESS
 from flask import current_app, g
-from kombu.exceptions import ChannelError, OperationalError
 
-from .celery_tasks import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
-from .echo_methods import echo_methods
-from .jsonrpc import InvalidParams, MethodRegistry, ServerError
-from .redis_notifier import notifier_for
-from .result_store import read_states
-from .result_watcher import ResultWatcher, TooManyWaiters
-from .task_slots import claim_slot
+from flask_pyjamas.echo_methods import echo_methods
+from flask_pyjamas.protocol.jsonrpc import InvalidParams, MethodRegistry, ServerError
+from flask_pyjamas.tasks.errors import (
+    BACKEND_ERRORS,
+    BROKER_ERRORS,
+    BROKER_UNAVAILABLE,
+    BUSY,
+    TASK_FAILED,
+    TOO_MANY_TASKS,
+    UNKNOWN_TASK,
+    backend_unavailable,
+    current_celery,
+    task_meta,
+)
+from flask_pyjamas.tasks.records import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
+from flask_pyjamas.tasks.task_slots import claim_slot
+from flask_pyjamas.tasks.waiting import wait_until_done
 
 log = logging.getLogger(__name__)
 
-BROKER_UNAVAILABLE = -32000
-TASK_FAILED = -32001
-BACKEND_UNAVAILABLE = -32003
-UNKNOWN_TASK = -32004
-TOO_MANY_TASKS = -32005
-BUSY = -32006
-TOO_MANY_WAITERS = -32007
-
 MAX_COUNTDOWN = 3600.0
-# Seconds between reads of a waited-for task's state, when the backend does not notify (as
-# Redis does): quick at first (an echo is done in a few milliseconds), 1.5 times longer each
-# time, then every 25 ms, so the client learns of the end within about 25 ms. One read
-# covers every waiting request of the process (result_watcher).
-FIRST_READ_DELAY, READ_GROWTH, MAX_READ_INTERVAL = 0.001, 1.5, 0.025
-
-_BROKER_ERRORS = (OperationalError, ChannelError, OSError)
-_BACKEND_ERRORS = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    sqlalchemy.exc.OperationalError,
-    OSError,
-)
-
 celery_methods = MethodRegistry(title="Flask + Celery JSON-RPC service")
 
 
-def _celery() -> Celery:
-    return current_app.extensions["celery"]
-
-
-def _backend_unavailable(exc: Exception) -> ServerError:
-    log.warning("Result backend unavailable: %s", exc)
-    return ServerError("Result backend unavailable", code=BACKEND_UNAVAILABLE)
-
-
-class _RequestBudget:
-    """What one HTTP request may still use: tasks to start, and a deadline every long-poll
-    of the request shares (a batch of waits holds the thread no longer than one)."""
-
-    def __init__(self, config):
-        self.tasks_left = int(config["RPC_MAX_TASKS"])
-        self.deadline = time.monotonic() + float(config["RPC_MAX_WAIT"])
-
-
-def _budget() -> _RequestBudget:
-    budget = g.get("celery_rpc_budget")
-    if budget is None:
-        budget = g.celery_rpc_budget = _RequestBudget(current_app.config)
-    return budget
-
-
 def _take_task_from_budget() -> None:
-    budget = _budget()
-    if budget.tasks_left <= 0:
-        limit = current_app.config["RPC_MAX_TASKS"]
+    """Count one more task started by this HTTP request: -32005 past ``RPC_MAX_TASKS``."""
+    started = g.get("tasks_started", 0)
+    limit = current_app.config["RPC_MAX_TASKS"]
+    if started >= limit:
         raise ServerError("Too many tasks in one request", code=TOO_MANY_TASKS,
                           data={"max_tasks": limit})
-    budget.tasks_left -= 1
+    g.tasks_started = started + 1
 
 
 def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
@@ -141,7 +100,7 @@ def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
     -32006 for a ``heavy`` task when all the cluster's heavy-task slots are taken. With
     ``wait`` > 0, the answer of ``get_result(task_id, wait)``."""
     _take_task_from_budget()
-    celery = _celery()
+    celery = current_celery()
     if task_id is None:
         task_id = str(uuid.uuid4())
     else:
@@ -152,20 +111,20 @@ def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
             celery.backend.forget(task_id)
             raise ServerError("Busy: too many heavy tasks queued or running, try later",
                               code=BUSY, data={"max_heavy_tasks": _max_heavy()})
-    except _BACKEND_ERRORS as exc:
-        raise _backend_unavailable(exc) from None
+    except BACKEND_ERRORS as exc:
+        raise backend_unavailable(exc) from None
     try:
         celery.tasks[task_name].apply_async(args, task_id=task_id, countdown=countdown)
-    except _BROKER_ERRORS as exc:
+    except BROKER_ERRORS as exc:
         log.warning("Broker unavailable, %s not sent: %s", task_name, exc)
         try:
             celery.backend.forget(task_id)
-        except _BACKEND_ERRORS:
+        except BACKEND_ERRORS:
             pass  # the id was never given out: a stale record is harmless, and expires
         raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
     if wait > 0:
         try:
-            return _reply(task_id, _wait_until_done(task_id, {"status": SENT}, wait))
+            return _reply(task_id, wait_until_done(task_id, {"status": SENT}, wait))
         except ServerError as exc:  # the task is on its way: its id must reach the client
             exc.data = {**(exc.data or {}), "task_id": task_id}
             raise
@@ -180,7 +139,7 @@ def _unused_id(task_id) -> str:
     and only its own task is affected.
     """
     task_id = _checked_id(task_id)
-    if _meta(task_id)["status"] != PENDING:
+    if task_meta(task_id)["status"] != PENDING:
         raise InvalidParams(data="task_id is already in use: choose a new UUID")
     return task_id
 
@@ -232,49 +191,12 @@ def _checked_id(task_id) -> str:
         raise InvalidParams(data="task_id must be a UUID string") from None
 
 
-def _meta(task_id: str) -> dict:
-    try:
-        return _celery().backend.get_task_meta(task_id)
-    except _BACKEND_ERRORS as exc:
-        raise _backend_unavailable(exc) from None
-
-
 def _known_meta(task_id: str) -> dict:
     """The task's stored state and result; -32004 for an id the backend has no record of."""
-    meta = _meta(task_id)
+    meta = task_meta(task_id)
     if meta["status"] == PENDING:
         raise ServerError("Unknown task id", code=UNKNOWN_TASK, data={"task_id": task_id})
     return meta
-
-
-def _watcher() -> ResultWatcher:
-    """The app's result watcher (one per process), made on first use."""
-    extensions = current_app.extensions
-    watcher = extensions.get("result_watcher")
-    if watcher is None:
-        backend = _celery().backend
-        watcher = extensions.setdefault("result_watcher", ResultWatcher(
-            lambda task_ids: read_states(backend, task_ids),
-            max_waiters=current_app.config["LONG_POLL_MAX_WAITERS"],
-            first_delay=FIRST_READ_DELAY, growth=READ_GROWTH, max_interval=MAX_READ_INTERVAL,
-            notifier=notifier_for(backend)))
-    return watcher
-
-
-def _wait_until_done(task_id: str, meta: dict, wait: float) -> dict:
-    """The task's meta once it is done, or after ``wait`` s (less when the request's shared
-    wait budget, ``RPC_MAX_WAIT``, is spent): parked on the watcher, then read once."""
-    timeout = min(wait, _budget().deadline - time.monotonic())
-    if meta["status"] in READY_STATES or timeout <= 0:
-        return meta
-    try:
-        _, final_meta = _watcher().wait(task_id, timeout)
-    except TooManyWaiters as exc:
-        raise ServerError("Too many waiting requests: try again later", code=TOO_MANY_WAITERS,
-                          data={"max_waiters": exc.args[0]}) from None
-    except _BACKEND_ERRORS as exc:
-        raise _backend_unavailable(exc) from None
-    return final_meta if final_meta is not None else _meta(task_id)
 
 
 def _reply(task_id: str, meta: dict) -> dict:
@@ -302,7 +224,7 @@ def get_result(task_id: str, wait: float = 0) -> dict:
     task_id = _checked_id(task_id)
     meta = _known_meta(task_id)
     if wait > 0:
-        meta = _wait_until_done(task_id, meta, wait)
+        meta = wait_until_done(task_id, meta, wait)
     return _reply(task_id, meta)
 
 
@@ -318,14 +240,14 @@ def cancel(task_id: str) -> dict:
     state = _known_meta(task_id)["status"]
     if state in READY_STATES:
         return {"task_id": task_id, "state": state}
-    celery = _celery()
+    celery = current_celery()
     try:
         request_cancel(celery.backend, task_id)
-    except _BACKEND_ERRORS as exc:
-        raise _backend_unavailable(exc) from None
+    except BACKEND_ERRORS as exc:
+        raise backend_unavailable(exc) from None
     try:
         celery.control.revoke(task_id)  # workers holding it (a countdown) drop it at once
-    except _BROKER_ERRORS as exc:
+    except BROKER_ERRORS as exc:
         log.warning("Revoke of %s not broadcast (broker unavailable): %s", task_id, exc)
     return {"task_id": task_id, "state": REVOKED}
 

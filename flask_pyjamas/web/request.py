@@ -23,7 +23,7 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
 )
 
-from .jsonrpc import ParseError, batch_too_large
+from flask_pyjamas.protocol.jsonrpc import ParseError, batch_too_large
 
 JSONRPC_MIMETYPES = frozenset(
     {"application/json-rpc", "application/json", "application/jsonrequest"}
@@ -62,7 +62,7 @@ def parse_payload(text: str, max_batch: int):
     >>> parse_payload('[1, 2, 3]', 2)
     Traceback (most recent call last):
     ...
-    flask_pyjamas.jsonrpc.InvalidRequest: Batch too large
+    flask_pyjamas.protocol.jsonrpc.InvalidRequest: Batch too large
     """
     if text.startswith("\ufeff"):  # as json.loads does
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
@@ -136,8 +136,8 @@ class JSONRPCRequest(flask.Request):
         Raises :class:`UnsupportedCharset` for a charset other than UTF-8,
         :class:`~werkzeug.exceptions.RequestEntityTooLarge` past ``MAX_CONTENT_LENGTH``,
         :class:`MalformedBody` (400) for a body the server cannot de-frame,
-        :class:`~.jsonrpc.ParseError` for a body that is not JSON (NaN and Infinity included),
-        and :class:`~.jsonrpc.InvalidRequest` for a batch that is too large.
+        :class:`~.ParseError` for a body that is not JSON (NaN and Infinity included),
+        and :class:`~flask_pyjamas.protocol.jsonrpc.InvalidRequest` for a batch that is too large.
         """
         self.check_charset()
         body = self.bounded_body()

@@ -22,9 +22,9 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .build import BuildError, build_if_stale
-from .page_server import BackgroundServer, create_page_app, page_origins
-from .settings import allowed_origins_from_environment
+from flask_pyjamas.build.pyjsbuild import BuildError, build_if_stale
+from flask_pyjamas.devtools.page_server import BackgroundServer, create_page_app, page_origins
+from flask_pyjamas.settings import allowed_origins_from_environment
 
 
 @contextmanager

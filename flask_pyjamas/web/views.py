@@ -1,12 +1,12 @@
-"""The two ways to expose a :class:`~.jsonrpc.MethodRegistry` as an endpoint: a class-based
+"""The two ways to expose a :class:`~.MethodRegistry` as an endpoint: a class-based
 view (:class:`JSONRPCView`) or a view function (:func:`rpc_view`). Both answer the CORS
 preflight (``OPTIONS``) themselves, then the ``POST``."""
 
 from flask import Flask, request
 from flask.views import MethodView
 
-from .jsonrpc import MethodRegistry
-from .rpc_http import preflight_response, rpc_post_response
+from flask_pyjamas.protocol.jsonrpc import MethodRegistry
+from flask_pyjamas.web.transport import preflight_response, rpc_post_response
 
 
 class JSONRPCView(MethodView):

@@ -27,8 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .jsbundle import BundleError, bundle, bundled_modules
-from .trim_imports import trim_directory
+from flask_pyjamas.build.jsbundle import BundleError, bundle, bundled_modules
+from flask_pyjamas.build.trim_imports import trim_directory
 
 PUBLIC = "public"
 SERVER_CODE = ("services", "*.py", "*.pyc", "__pycache__")
@@ -57,7 +57,7 @@ def client_roots() -> list[Path]:
 
 def compile_page(page: Path, js_dir: Path) -> None:
     """Transcrypt ``page`` into ``js_dir``, tidy the result (:mod:`.trim_imports`) and join
-    it into one file, ``js_dir/<page>.js`` (:mod:`.jsbundle`)."""
+    it into one file, ``js_dir/<page>.js`` (:mod:`flask_pyjamas.build.jsbundle`)."""
     xpath = "$".join(str(root) for root in client_roots())
     # -b: rebuild everything; -n: no minifier (it needs Java); -xp: where the packages are
     command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-od", str(js_dir), "-xp", xpath,
