@@ -18,9 +18,12 @@ from pathlib import Path
 
 from flask_pyjamas.devtools.demo import WorkerProcess, demo_apps, demo_argument_parser, serve_demo
 
+from .flask_source.echo_methods import echo_methods
 from .flask_source.FlaskEchoApp import create_app
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
+# the page's same-origin "Python Service", as the original's mod_python one
+PAGE_SERVICES = {"/services/EchoService.py": echo_methods}
 PAGE = EXAMPLE_DIR / "FLASKCELERYExample.py"
 MANAGE_CELERY = EXAMPLE_DIR / "flask_source" / "manage_celery.py"
 
@@ -35,7 +38,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    page_app, api_app = demo_apps(PAGE, args, create_app)
+    page_app, api_app = demo_apps(PAGE, args, create_app, PAGE_SERVICES)
     worker = WorkerProcess(MANAGE_CELERY, [f"--loglevel={args.loglevel}",
                                            f"--concurrency={args.concurrency}",
                                            "--hostname=flaskcelery-demo@%h"])

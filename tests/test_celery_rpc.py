@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.tasks.records import record_sent
 from flaskcelery.flask_source.FlaskEchoApp import create_app
+from tests.support.echo import echo_methods
 from tests.support.rpc import rpc
 from tests.support.services import app_config, celery_worker_process
 

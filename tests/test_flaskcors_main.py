@@ -13,6 +13,7 @@ from flask_pyjamas.build import pyjsbuild as page_build
 from flask_pyjamas.build.pyjsbuild import BuildError, build_if_stale, is_stale
 from flask_pyjamas.devtools.demo import demo_url
 from flask_pyjamas.devtools.page_server import create_page_app, page_origins
+from tests.support.echo import echo_methods
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, wait_for_port
 from tests.support.rpc import RpcClient
 
@@ -110,7 +111,8 @@ def test_missing_output_is_an_error_not_a_blank_page(tmp_path, monkeypatch):
 
 def test_page_app_refuses_other_origins_and_serves_files(tmp_path):
     (tmp_path / "index.html").write_text("<p>index</p>")
-    app = create_page_app(tmp_path, page_origins("127.0.0.1", 8123))
+    app = create_page_app(tmp_path, page_origins("127.0.0.1", 8123),
+                          {"/services/EchoService.py": echo_methods})
     client = app.test_client()
     assert client.get("/").data == b"<p>index</p>"
     assert client.get("/missing.js").status_code == 404

@@ -2,7 +2,6 @@
 
 import pytest
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.protocol.jsonrpc import (
     InvalidParams,
     MethodNotFound,
@@ -10,6 +9,7 @@ from flask_pyjamas.protocol.jsonrpc import (
     ServerError,
     dispatch,
 )
+from tests.support.echo import echo_methods
 
 
 @pytest.fixture
@@ -172,10 +172,23 @@ def test_echo_takes_exactly_one_string(params):
     assert reply["error"]["code"] == -32602
 
 
-def test_named_params_ignore_extra_names():
+def test_an_unknown_named_param_is_invalid_params_naming_it():
     reply = rpc({"jsonrpc": "2.0", "id": 1, "method": "echo",
-                 "params": {"text": "hi", "bogus": "blue"}}, echo_methods)
-    assert reply["result"] == "hi"
+                 "params": {"text": "hi", "wiat": 20}}, echo_methods)
+    assert reply["error"]["code"] == -32602
+    assert reply["error"]["data"] == {"unknown_params": ["wiat"]}
+
+
+def test_a_method_may_ignore_unknown_named_params():
+    methods = MethodRegistry()
+
+    @methods.method(ignore_unknown_params=True)
+    def get_result(task_id: str) -> str:
+        return task_id
+
+    reply = rpc({"jsonrpc": "2.0", "id": "ID1", "method": "get_result",
+                 "params": {"task_id": "t", "bogus": "blue"}}, methods)
+    assert reply["result"] == "t"
 
 
 def test_only_registered_functions_are_reachable():

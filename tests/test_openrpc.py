@@ -2,10 +2,10 @@
 
 import pytest
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry, dispatch
 from flask_pyjamas.protocol.openrpc import json_schema, method_entry
 from flask_pyjamas.tasks.methods import celery_methods
+from tests.support.echo import echo_methods
 
 ENDPOINTS = ["/json_echo/", "/json_echo_class"]
 

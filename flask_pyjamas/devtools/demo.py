@@ -65,9 +65,10 @@ def demo_argument_parser(prog: str, description: str) -> argparse.ArgumentParser
     return parser
 
 
-def demo_apps(page: Path, args: argparse.Namespace, create_api_app):
+def demo_apps(page: Path, args: argparse.Namespace, create_api_app, page_services=None):
     """Build the page module ``page`` if stale (unless ``--no-build``), then the page app
-    and the API app (``create_api_app(config)``), the API allowing the page's origins.
+    (with ``page_services`` beside the page: see :func:`.create_page_app`) and the API app
+    (``create_api_app(config)``), the API allowing the page's origins.
 
     Raises SystemExit with the reason when there is no client to serve.
     """
@@ -82,7 +83,7 @@ def demo_apps(page: Path, args: argparse.Namespace, create_api_app):
         raise SystemExit(prog + ": no built client in output/ (run ./build.sh)")
     origins = allowed_api_origins(args.host, args.page_port)
     api_app = create_api_app(None if origins is None else {"CORS_ALLOWED_ORIGINS": origins})
-    page_app = create_page_app(output, page_origins(args.host, args.page_port))
+    page_app = create_page_app(output, page_origins(args.host, args.page_port), page_services)
     return page_app, api_app
 
 

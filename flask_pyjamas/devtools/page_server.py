@@ -17,7 +17,6 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from werkzeug.serving import make_server
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.web.transport import init_rpc_app
 from flask_pyjamas.web.views import rpc_view
 
@@ -51,17 +50,16 @@ def page_origins(host: str, port: int) -> list[str]:
 
 def create_page_app(output_dir, origins, services=None) -> Flask:
     """A Flask app serving the static files of ``output_dir`` and, at each path of
-    ``services`` (default: ``/services/EchoService.py`` -> the echo methods), a JSON-RPC
-    endpoint. ``origins`` are the page's own origins: a browser sends ``Origin`` with a
+    ``services`` (a dict: path -> :class:`~flask_pyjamas.MethodRegistry`, e.g.
+    ``{"/services/EchoService.py": echo_methods}``), a JSON-RPC endpoint. ``origins`` are the
+    page's own origins: a browser sends ``Origin`` with a
     same-origin POST too, and the JSON-RPC endpoints refuse origins not listed."""
     output_dir = Path(output_dir).resolve()
-    if services is None:
-        services = {"/services/EchoService.py": echo_methods}
     app = Flask(__name__, static_folder=None)
     init_rpc_app(app, {"CORS_ALLOWED_ORIGINS": list(origins)})
     app.after_request(_add_security_headers)
 
-    for path, registry in services.items():
+    for path, registry in (services or {}).items():
         app.add_url_rule(
             path,
             endpoint="rpc:" + path,

@@ -78,10 +78,11 @@ class _Method:
     """A registered function with its signature, inspected once at registration."""
 
     __slots__ = ("function", "signature", "checks", "takes_any_keyword", "arity",
-                 "positional_checks")
+                 "positional_checks", "ignore_unknown_params")
 
-    def __init__(self, function: Callable):
+    def __init__(self, function: Callable, ignore_unknown_params: bool = False):
         self.function = function
+        self.ignore_unknown_params = ignore_unknown_params
         self.signature = inspect.signature(function)
         params = self.signature.parameters.values()
         self.checks = {
@@ -112,14 +113,20 @@ class _Method:
     def bind(self, params) -> inspect.BoundArguments:
         """Bind JSON params (a list or an object) to the function, or raise InvalidParams.
 
-        Names the function does not take are ignored, as the Pyjamas client sends extras
-        (``get_result(handler, task_id=..., bogus="blue")``).
+        A name the function does not take is -32602 with the name in ``data`` (a client that
+        misspells ``wait`` learns it did not wait), unless the method was registered with
+        ``ignore_unknown_params`` (the 2012 Pyjamas client sends
+        ``get_result(handler, task_id=..., bogus="blue")``).
         """
         try:
             if isinstance(params, dict):
                 if not self.takes_any_keyword:
                     known = self.signature.parameters
-                    params = {k: v for k, v in params.items() if k in known}
+                    unknown = [k for k in params if k not in known]
+                    if unknown and not self.ignore_unknown_params:
+                        raise InvalidParams(data={"unknown_params": unknown})
+                    if unknown:
+                        params = {k: v for k, v in params.items() if k in known}
                 bound = self.signature.bind(**params)
             else:
                 bound = self.signature.bind(*params)
@@ -159,14 +166,20 @@ class MethodRegistry:
         for other in others:
             self._methods.update(other._methods)
 
-    def method(self, function: Callable | None = None, *, name: str | None = None):
-        """Register ``function`` under ``name`` (default: its own name); usable as a decorator."""
+    def method(self, function: Callable | None = None, *, name: str | None = None,
+               ignore_unknown_params: bool = False):
+        """Register ``function`` under ``name`` (default: its own name); usable as a decorator
+        (``@methods.method`` or ``@methods.method(name=..., ...)``).
+
+        Named params the function does not take are -32602, unless ``ignore_unknown_params``
+        (for a client that sends extras, as the 2012 Pyjamas client's ``bogus``).
+        """
 
         def register(fn: Callable) -> Callable:
             method_name = name or fn.__name__
             if method_name.startswith("rpc."):
                 raise ValueError(f"{method_name!r}: names starting with 'rpc.' are reserved")
-            self._methods[method_name] = _Method(fn)
+            self._methods[method_name] = _Method(fn, ignore_unknown_params)
             self._discover = None  # the OpenRPC document changed
             return fn
 

@@ -59,7 +59,6 @@ import uuid
 from celery.states import FAILURE, PENDING, READY_STATES, REVOKED, SUCCESS
 from flask import current_app, g
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.protocol.jsonrpc import InvalidParams, MethodRegistry, ServerError
 from flask_pyjamas.tasks.errors import (
     BACKEND_ERRORS,
@@ -167,7 +166,7 @@ def _echo_starter(method: str):
 
 
 # One starter per echo method: the worker runs the function the flaskcors server registered.
-for _method in echo_methods.names():
+for _method in ("echo", "reverse", "uppercase", "lowercase"):
     celery_methods.method(_echo_starter(_method), name=_method)
 
 
@@ -215,7 +214,8 @@ def _reply(task_id: str, meta: dict) -> dict:
     return reply
 
 
-@celery_methods.method
+# The 2012 Pyjamas client sends get_result(handler, task_id=..., bogus="blue").
+@celery_methods.method(ignore_unknown_params=True)
 def get_result(task_id: str, wait: float = 0) -> dict:
     """The task's state (``{"task_id", "state"}``), with ``"echo"`` once it succeeded and
     ``"progress"`` while it runs. With ``wait`` (seconds) the answer comes as soon as the task

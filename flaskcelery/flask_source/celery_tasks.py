@@ -6,8 +6,9 @@ inside its Flask app context (:func:`flask_pyjamas.tasks.celery_app.celery_init_
 
 from celery import shared_task
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.tasks.records import count_primes_below, report_progress
+
+from .echo_methods import echo_methods
 
 
 @shared_task(name="celery_echo")

@@ -4,8 +4,9 @@
 CORS preflight and whose ``post()`` runs the call on ``rpc_methods``.
 """
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.web.views import JSONRPCView
+
+from .echo_methods import echo_methods
 
 
 class JSONEchoView(JSONRPCView):

@@ -6,8 +6,9 @@ and the view answers both itself, the browser's ``OPTIONS`` preflight and then t
 
 from flask import Blueprint, request
 
-from flask_pyjamas.echo_methods import echo_methods
 from flask_pyjamas.web.transport import preflight_response, rpc_post_response
+
+from .echo_methods import echo_methods
 
 json_echo = Blueprint("json_echo", __name__, url_prefix="/json_echo")
 

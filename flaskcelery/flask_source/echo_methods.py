@@ -1,6 +1,10 @@
-"""The echo service's methods: each takes exactly one string (anything else is -32602)."""
+"""The echo service's methods: each takes exactly one string (anything else is -32602).
 
-from flask_pyjamas.protocol.jsonrpc import MethodRegistry
+The page's same-origin "Python Service" (``services/EchoService.py``), the view function
+(``views.py``) and the method view (``method_views.py``) all expose this one registry.
+"""
+
+from flask_pyjamas import MethodRegistry
 
 echo_methods = MethodRegistry(title="Echo JSON-RPC service")
 
