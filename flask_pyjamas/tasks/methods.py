@@ -58,13 +58,11 @@ code    meaning
 The limits are per HTTP request (a batch shares them) and, for heavy tasks, per cluster
 (:mod:`flask_pyjamas.tasks.task_slots` counts them in the result backend).
 
-An id is known once the task's result, or its issued record (:mod:`.records`), is in the
-result backend, which every web process reads. A start records it before the id leaves the
-server, after the publish (with the publish for a heavy task, which needs it to hold its
-slot); a start whose ``wait`` sees the task done needs no record at all. Waiting requests are
-parked on the process's :class:`.ResultWatcher`. An error of a start given ``wait`` carries
-the task id in its ``data`` once the task was sent (-32007 included): poll it with
-``get_result``.
+An id is known once its web process has recorded it (:func:`.records.record_issued`, in one
+round trip before the publish) in the result backend, which every web process reads.
+Waiting requests are parked on the process's :class:`.ResultWatcher`. An error of a start
+given ``wait`` carries the task id in its ``data`` once the task was sent (-32007 included):
+poll it with ``get_result``.
 """
 
 import inspect
@@ -95,7 +93,7 @@ from flask_pyjamas.tasks.records import (
     record_issued,
     request_cancel,
 )
-from flask_pyjamas.tasks.states import progress, revision
+from flask_pyjamas.tasks.states import client_state, progress, revision
 from flask_pyjamas.tasks.task_slots import claim_slot
 
 log = logging.getLogger(__name__)
@@ -195,32 +193,30 @@ class CeleryMethods(MethodRegistry):
         """
         name = _task_name(task)
         self._admit(name, args, kwargs)
-        task_id = str(uuid.uuid4()) if task_id is None else _fresh_client_id(task_id)
         celery = current_celery()
-        if heavy:  # recorded first: the slot stays taken while the task is queued
+        if task_id is None:
+            task_id = str(uuid.uuid4())
             self._record(celery.backend, task_id, name)
+        else:  # refused unless random, and new: recorded only if nothing else is
+            task_id = _random_id(task_id)
+            if not self._record(celery.backend, task_id, name):
+                raise InvalidParams(data="task_id is already in use: choose a new UUID")
+        if heavy:
             self._take_heavy_slot(celery.backend, task_id)
         try:
             celery.tasks[name].apply_async(args, kwargs, task_id=task_id,
                                            countdown=countdown or None)
         except BROKER_ERRORS as exc:
             log.warning("Broker unavailable, %s not sent: %s", name, exc)
-            if heavy:
-                _forget_quietly(celery.backend, task_id)
+            _forget_quietly(celery.backend, task_id)
             raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
         if wait > 0:
             try:
                 meta = waiting.wait_until_done(task_id, {"status": PENDING}, wait)
             except ServerError as exc:  # the task is on its way: its id must reach the client
                 exc.data = {**(exc.data or {}), "task_id": task_id}
-                if not heavy:
-                    self._record(celery.backend, task_id, name, sent=True)
                 raise
-            if meta["status"] not in READY_STATES and not heavy:
-                self._record(celery.backend, task_id, name, sent=True)
             return self._reply(task_id, meta, name)
-        if not heavy:
-            self._record(celery.backend, task_id, name, sent=True)
         return {"task_id": task_id}
 
     def _admit(self, task_name: str, args, kwargs: dict | None) -> None:
@@ -234,16 +230,13 @@ class CeleryMethods(MethodRegistry):
         g.tasks_started = started + 1
 
     @staticmethod
-    def _record(backend, task_id: str, name: str, sent: bool = False) -> None:
-        """The issued record of ``task_id``; -32003 when the backend is unavailable (with the
-        task id in ``data`` when the task was ``sent`` already)."""
+    def _record(backend, task_id: str, name: str) -> bool:
+        """Record ``task_id`` as sent (False: it is known already); -32003 when the backend
+        is unavailable."""
         try:
-            record_issued(backend, task_id, name)
+            return record_issued(backend, task_id, name)
         except BACKEND_ERRORS as exc:
-            error = backend_unavailable(exc)
-            if sent:
-                error.data = {"task_id": task_id}
-            raise error from None
+            raise backend_unavailable(exc) from None
 
     @staticmethod
     def _take_heavy_slot(backend, task_id: str) -> None:
@@ -271,10 +264,10 @@ class CeleryMethods(MethodRegistry):
         task_id = checked_id(task_id)
         if since_revision is not None and not isinstance(since_revision, str):
             raise InvalidParams(data="since_revision must be a string")
-        meta, name = self._known_meta(task_id)
+        meta = self._known_meta(task_id)
         if wait > 0:
             meta = _wait(task_id, meta, wait, since_revision)
-        return self._reply(task_id, meta, name)
+        return self._reply(task_id, meta)
 
     def cancel(self, task_id: str) -> dict:
         """Cancel the task: a waiting task never runs, a running one stops at its next
@@ -285,7 +278,7 @@ class CeleryMethods(MethodRegistry):
         so it holds even when the broadcast to the workers cannot be sent.
         """
         task_id = checked_id(task_id)
-        state = self._known_meta(task_id)[0]["status"]
+        state = self._known_meta(task_id)["status"]
         if state in READY_STATES:
             return {"task_id": task_id, "state": state}
         celery = current_celery()
@@ -299,18 +292,16 @@ class CeleryMethods(MethodRegistry):
             log.warning("Revoke of %s not broadcast (broker unavailable): %s", task_id, exc)
         return {"task_id": task_id, "state": REVOKED}
 
-    def _known_meta(self, task_id: str) -> tuple[dict, str | None]:
-        """The task's stored state and result, and its name if it was read (for a task not
-        started yet); -32004 for an id never issued."""
+    @staticmethod
+    def _known_meta(task_id: str) -> dict:
+        """The task's stored state and result; -32004 for an id never issued."""
         meta = task_meta(task_id)
-        if meta["status"] != PENDING:
-            return meta, None
-        name = _issued_name(task_id)
-        if name is None:
+        if meta["status"] == PENDING:
             raise ServerError("Unknown task id", code=UNKNOWN_TASK, data={"task_id": task_id})
-        return meta, name
+        return meta
 
-    def _reply(self, task_id: str, meta: dict, name: str | None) -> dict:
+    def _reply(self, task_id: str, meta: dict, name: str | None = None) -> dict:
+        """What ``get_result`` answers for ``meta``, the task's (``name``: when known)."""
         state = meta["status"]
         if state == FAILURE:
             raise ServerError(
@@ -319,7 +310,7 @@ class CeleryMethods(MethodRegistry):
                 data={"task_id": task_id, "state": state,
                       "exception": type(meta["result"]).__name__},
             )
-        reply = {"task_id": task_id, "state": state, "revision": revision(meta)}
+        reply = {"task_id": task_id, "state": client_state(meta), "revision": revision(meta)}
         if state == SUCCESS:
             reply["result"] = meta["result"]
             if self._result_aliases and name is None:
@@ -377,19 +368,12 @@ def checked_id(task_id) -> str:
         raise InvalidParams(data="task_id must be a UUID string") from None
 
 
-def _fresh_client_id(task_id) -> str:
-    """A client-chosen id, checked: a random UUID (version 4) the backend has no record of,
-    else -32602.
-
-    Check, then record, is not atomic: two starts racing with one id both run, and share one
-    result record. Only the client that chose the id (a secret, random UUID) can cause that,
-    and only its own task is affected.
-    """
+def _random_id(task_id) -> str:
+    """A client-chosen id, checked: a random UUID (version 4), else -32602 (any other is
+    guessable, or derived from another id)."""
     task_id = checked_id(task_id)
     if uuid.UUID(task_id).version != 4:
         raise InvalidParams(data="task_id must be a new random UUID (version 4)")
-    if task_meta(task_id)["status"] != PENDING or _issued_name(task_id) is not None:
-        raise InvalidParams(data="task_id is already in use: choose a new UUID")
     return task_id
 
 

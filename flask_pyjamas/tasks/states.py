@@ -7,6 +7,13 @@ whenever the state or the progress does.
 """
 
 PROGRESS = "PROGRESS"  # Celery's convention for a running task with meta {"current", "total"}
+SENT = "SENT"  # the library's own state: issued by a web process, not started by a worker
+
+
+def client_state(meta: dict) -> str:
+    """The state a client sees: ``SENT`` is shown as ``PENDING`` (waiting for a worker)."""
+    state = meta.get("status")
+    return "PENDING" if state == SENT else str(state)
 
 
 def progress(meta: dict) -> dict | None:
@@ -26,13 +33,13 @@ def progress(meta: dict) -> dict | None:
 def revision(meta: dict) -> str:
     """An opaque string that changes whenever the task's state or progress changes.
 
-    >>> revision({"status": "PENDING", "result": None})
+    >>> revision({"status": "SENT", "result": None})
     'PENDING'
     >>> revision({"status": "PROGRESS", "result": {"current": 3, "total": 10}})
     'PROGRESS:3/10'
     """
-    state = meta.get("status")
+    state = client_state(meta)
     done = progress(meta)
     if done is None:
-        return str(state)
+        return state
     return f"{state}:{done['current']}/{done['total']}"

@@ -2,8 +2,7 @@
 
 The cap is ``limit`` numbered slots kept in the result backend, which every web process
 reads. A slot holds the id of the task it was taken for, and is free again as soon as that
-task is done (a ready state) or unknown to the backend (no result and no issued record,
-:mod:`.records`: forgotten or expired): a
+task is done (a ready state) or unknown to the backend (its record forgotten or expired): a
 slot is never released explicitly, so a crash cannot leak one, and a task whose worker died
 keeps its slot until it is redelivered and finishes. Taking a slot is one atomic
 compare-and-set, so two web processes never take the same one: a Lua script on Redis, an
@@ -18,15 +17,13 @@ from celery.backends.database import DatabaseBackend
 from celery.backends.redis import RedisBackend
 from celery.states import PENDING, READY_STATES
 
-from flask_pyjamas.tasks.records import issued_task_name
-
 
 class UnsupportedBackend(Exception):
     """The result backend has no atomic operation this module knows how to use."""
 
 
 def claim_slot(backend, task_id: str, limit: int) -> bool:
-    """Take one of the ``limit`` slots for ``task_id`` (already recorded as issued);
+    """Take one of the ``limit`` slots for ``task_id`` (already recorded in ``backend``);
     False when all are held by tasks still queued or running."""
     slots = _slots(backend)
     for slot, holder in enumerate(slots.holders(limit)):
@@ -37,9 +34,7 @@ def claim_slot(backend, task_id: str, limit: int) -> bool:
 
 def _finished(backend, task_id: str) -> bool:
     status = backend.get_task_meta(task_id)["status"]
-    if status == PENDING:  # queued, or unknown
-        return issued_task_name(backend, task_id) is None
-    return status in READY_STATES
+    return status in READY_STATES or status == PENDING
 
 
 _KEY_PREFIX = "flask-pyjamas-task-slot-"
