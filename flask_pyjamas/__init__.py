@@ -11,7 +11,8 @@ The library is organised by concern, one sub-package each:
 :mod:`.web`
     the Flask glue: the request class, the preflight and ``POST`` answers, the views
 :mod:`.tasks`
-    Celery tasks behind JSON-RPC: start, follow, cancel; the embedded broker; waiting
+    Celery tasks behind JSON-RPC (``CeleryMethods``): start, follow, cancel; the embedded
+    broker; waiting
 :mod:`.client`
     browser code compiled with each page (Transcrypt) and run by CPython on the desktop
 :mod:`.build`

@@ -8,7 +8,7 @@ does not run. :class:`ResultCleanup` is a worker bootstep that calls it instead,
 worker starts and then every :func:`cleanup_interval` seconds. The worker is the process a
 Celery deployment always has; with several of them each cleans, and one ``DELETE ... WHERE
 date_done < now - expires`` that finds nothing costs little. A result (and the bundle's own
-records, the ``SENT`` and cancel records of :mod:`flask_pyjamas.tasks.records`) is gone between
+records of :mod:`flask_pyjamas.tasks.records`: sent, issued, cancel) is gone between
 ``result_expires`` and ``result_expires + cleanup_interval`` after it was stored; then
 ``get_result`` answers -32004 (unknown task id).
 """

@@ -5,11 +5,14 @@
 ``views.py``, ``method_views.py``, ``requests.py``
     the echo view function, the class-based views, the request class (as in flaskcors)
 ``celery_views.py``
-    ``CeleryEchoView``: start tasks, ask for their results, cancel them
+    ``celery_methods``, the app's tasks as JSON-RPC methods (a
+    :class:`flask_pyjamas.CeleryMethods`), served by ``CeleryEchoView``: start tasks, ask
+    for their results, cancel them
 ``celery_tasks.py``
-    the tasks workers run
+    the tasks workers run (plain Celery), ``primes.py`` the sieve behind ``count_primes``
 ``celeryconfig.py``
-    the Celery settings (broker, result backend, credentials from the environment)
+    the Celery settings (broker, result backend, credentials from the environment) and the
+    example's own ``ECHO_COUNTDOWN``
 ``manage_celery.py``
     the command line: ``runserver``, ``celeryd``, ``flower``
 
