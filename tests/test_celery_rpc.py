@@ -190,6 +190,8 @@ def test_a_malformed_id_is_invalid_params(client, bad_id):
 @pytest.mark.parametrize(("method", "params"), [
     ("echo", [42]),
     ("echo", {"text": "x", "countdown": "soon"}),
+    ("echo", {"text": "x", "countdown": 10**310}),  # no float holds it: not -32603
+    ("echo", {"text": "x", "countdown": True}),
     ("count_primes", [-1]),
     ("count_primes", [10**11]),
     ("count_primes", ["many"]),
