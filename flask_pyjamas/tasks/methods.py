@@ -93,7 +93,7 @@ from flask_pyjamas.tasks.records import (
     record_issued,
     request_cancel,
 )
-from flask_pyjamas.tasks.states import client_state, progress, revision
+from flask_pyjamas.tasks.states import SENT, client_state, progress, revision
 from flask_pyjamas.tasks.task_slots import claim_slot
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class CeleryMethods(MethodRegistry):
             raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
         if wait > 0:
             try:
-                meta = waiting.wait_until_done(task_id, {"status": PENDING}, wait)
+                meta = waiting.wait_until_done(task_id, {"status": SENT, "result": None}, wait)
             except ServerError as exc:  # the task is on its way: its id must reach the client
                 exc.data = {**(exc.data or {}), "task_id": task_id}
                 raise
@@ -220,8 +220,9 @@ class CeleryMethods(MethodRegistry):
         return {"task_id": task_id}
 
     def _admit(self, task_name: str, args, kwargs: dict | None) -> None:
-        """The one place a start is admitted, before anything is recorded or sent: count one
-        more task started by this HTTP request, -32005 past ``RPC_MAX_TASKS``."""
+        """The one place a start is admitted, before anything is recorded or sent (every
+        limit on starting tasks belongs here): count one more task started by this HTTP
+        request, -32005 past ``RPC_MAX_TASKS``."""
         started = g.get("tasks_started", 0)
         limit = current_app.config["RPC_MAX_TASKS"]
         if started >= limit:
