@@ -94,7 +94,8 @@ def test_one_process_holds_hundreds_of_long_polls_and_answers_other_calls(
     for i, (task_id, (batch, final)) in enumerate(zip(outcome["task_ids"], outcome["replies"],
                                                       strict=True)):
         assert min(batch, key=lambda reply: reply["id"])["result"] == {"task_id": task_id}
-        assert final == {"task_id": task_id, "state": "SUCCESS", "echo": f"waiter {i}"}
+        assert final == {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS",
+                         "result": f"waiter {i}", "echo": f"waiter {i}"}
 
 
 def test_the_documented_production_command_is_the_one_tested():
