@@ -6,8 +6,8 @@
     the echo view function, the class-based views, the request class (as in flaskcors)
 ``celery_views.py``
     ``celery_methods``, the app's tasks as JSON-RPC methods (a
-    :class:`flask_pyjamas.CeleryMethods`), served by ``CeleryEchoView``: start tasks, ask
-    for their results, cancel them
+    :class:`~flask_pyjamas.tasks.methods.CeleryMethods`), served by ``CeleryEchoView``:
+    start tasks, ask for their results, cancel them
 ``celery_tasks.py``
     the tasks workers run (plain Celery), ``primes.py`` the sieve behind ``count_primes``
 ``celeryconfig.py``

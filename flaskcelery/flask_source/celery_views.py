@@ -1,7 +1,8 @@
 """``CeleryEchoView`` at ``/json_celery_class``: JSON-RPC methods that hand the work to Celery.
 
-``celery_methods`` is the example's registry (:class:`flask_pyjamas.CeleryMethods`, whose
-docs list the protocol and its errors): each task registered on it becomes a method that
+``celery_methods`` is the example's registry
+(:class:`~flask_pyjamas.tasks.methods.CeleryMethods`, whose docs list the protocol and its
+errors): each task registered on it becomes a method that
 starts it and answers at once with ``{"task_id"}``; ``get_result(task_id)`` gives the task's
 state, and its result once it is done; ``cancel(task_id)`` stops it.
 
