@@ -60,6 +60,7 @@ _EXPORTS = {
     "BuildError": "flask_pyjamas.build.pyjsbuild",
     "build_page": "flask_pyjamas.build.pyjsbuild",
     "run_as_package_module": "flask_pyjamas.devtools.scripts",
+    "QuietRequestHandler": "flask_pyjamas.devtools.page_server",
 }
 # a public name whose definition has another name in its module
 _RENAMED = {"build_page": "build"}

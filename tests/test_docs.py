@@ -72,6 +72,7 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.devtools.scripts",
     "pyjamas._tk_widgets",
     "flask_pyjamas.tasks.result_expiry",
+    "flask_pyjamas.devtools.page_server",
 ]
 
 

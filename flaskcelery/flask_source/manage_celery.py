@@ -21,6 +21,8 @@ import sys
 
 import click
 
+from flask_pyjamas import QuietRequestHandler
+
 from .FlaskEchoApp import create_app
 
 # Options after the command name go to Celery unparsed (its own --help included).
@@ -38,7 +40,8 @@ def cli() -> None:
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def runserver(host: str, port: int, debug: bool) -> None:
     """The Flask server with the Celery view (Werkzeug's development server)."""
-    create_app().run(host=host, port=port, debug=debug, use_reloader=False)
+    create_app().run(host=host, port=port, debug=debug, use_reloader=False,
+                     request_handler=QuietRequestHandler)  # Server: names no versions
 
 
 @cli.command(context_settings=_PASS_THROUGH)
