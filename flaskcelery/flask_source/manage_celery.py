@@ -21,7 +21,7 @@ import sys
 
 import click
 
-from flask_pyjamas import QuietRequestHandler
+from flask_pyjamas import QuietRequestHandler, SettingError
 
 from .FlaskEchoApp import create_app
 
@@ -72,4 +72,7 @@ def flower(flower_args: tuple[str, ...]) -> None:
 
 
 if __name__ == "__main__":
-    cli(prog_name="manage_celery.py")
+    try:
+        cli(prog_name="manage_celery.py")
+    except SettingError as error:  # a wrong setting, a loose instance folder: one line
+        sys.exit(f"manage_celery.py: {error}")
