@@ -18,6 +18,7 @@ import pytest
 
 from flask_pyjamas.devtools.page_server import SECURITY_HEADERS
 from tests.support.processes import REPO_ROOT, free_port, gunicorn, require, running
+from tests.support.raw_http import exchange
 from tests.support.services import clean_env
 from tests.test_docs import (
     APACHE,
@@ -135,3 +136,43 @@ def test_slow_headers_are_cut_off_and_others_still_served(site):
     # nginx closes without a word; Apache answers 408 first
     assert {answer.split(b"\r\n", 1)[0] for answer in answers} <= {b"", b"HTTP/1.1 408 "
                                                                     b"Request Timeout"}
+
+
+# What answers a request over the servers' limits, through each proxy (docs/flaskcelery.rst,
+# "Production": the table there): the proxy, or gunicorn's own HTML page when the proxy
+# passes the request on. None carries CORS headers: a page sees a failed request.
+OVERSIZED = {
+    "101 headers": b"GET /json_echo/ HTTP/1.1\r\nHost: localhost\r\n"
+                   + b"".join(b"X-H%d: a\r\n" % i for i in range(101)) + b"\r\n",
+    "a 9,000-byte header": b"GET /json_echo/ HTTP/1.1\r\nHost: localhost\r\nX-Big: "
+                           + b"a" * 9000 + b"\r\n\r\n",
+    "a 4,095-byte request line": b"GET /json_echo/?" + b"a" * (4095 - 25)
+                                 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
+}
+ANSWERED_BY = {  # (status, who answers) through each proxy
+    "nginx": {"101 headers": (431, "gunicorn"), "a 9,000-byte header": (400, "nginx"),
+              "a 4,095-byte request line": (414, "gunicorn")},
+    "apache": {"101 headers": (400, "Apache"), "a 9,000-byte header": (400, "Apache"),
+               "a 4,095-byte request line": (414, "gunicorn")},
+}
+
+
+def test_oversized_requests_are_answered_as_documented(site, request):
+    base, _ = site
+    port = int(base.rsplit(":", 1)[1])
+    proxy = request.node.callspec.params["site"]
+    for case, raw in OVERSIZED.items():
+        reply = exchange(port, raw)
+        status, who = ANSWERED_BY[proxy][case]
+        assert reply.status == status, (case, reply.status, reply.body[:200])
+        assert "access-control-allow-origin" not in {k.lower() for k in reply.headers}
+        assert PAGE_MARKS[who] in reply.body, (case, reply.body)
+
+
+PAGE_MARKS = {"gunicorn": b"<h1><p>", "nginx": b"<center>nginx</center>",
+              "Apache": b"Your browser sent a request that this server could not understand"}
+
+
+def test_the_oversized_request_line_is_4095_bytes():
+    line = OVERSIZED["a 4,095-byte request line"].split(b"\r\n", 1)[0]
+    assert len(line) == 4095
