@@ -2,7 +2,8 @@
 
 * both send the development page server's security headers (CSP, ``nosniff``): one source,
   :data:`flask_pyjamas.devtools.page_server.SECURITY_HEADERS`;
-* the built pages, opened in Chromium with a hostile ``?server=`` (markup in the URL), show
+* the built pages, opened in Chromium with a hostile ``?server=`` (markup in the URL) from
+  nginx, Apache and the development page server, show
   it as text: no ``<img>`` is injected, no script runs;
 * slowloris: connections that send one partial header line are cut off after the configs'
   header timeout (10 s), while a normal request through the proxy to the production
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from flask_pyjamas.devtools.page_server import SECURITY_HEADERS
+from tests.support.browser import run_demo
 from tests.support.processes import REPO_ROOT, free_port, gunicorn, require, running
 from tests.support.raw_http import exchange
 from tests.support.services import clean_env
@@ -90,6 +92,19 @@ def test_markup_in_the_url_is_shown_as_text(page, site, example):
     assert label == 'Send to Flask view function (x/<img src=x onerror="window.pwned=1">)'
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert page.evaluate("window.pwned") is None
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("example", ["flaskcors", "flaskcelery"])
+def test_markup_in_the_url_is_text_on_the_development_page_server(page, tmp_path, example):
+    env = clean_env(FLASKCELERY_INSTANCE=str(tmp_path / "instance"))
+    with run_demo(example, env=env, log_path=tmp_path / "demo.log") as demo:
+        page.goto(demo.url(PAGES[example], server=HOSTILE_SERVER))
+        page.wait_for_selector("#send-flask-view")
+        assert page.text_content("#send-flask-view") == (
+            'Send to Flask view function (x/<img src=x onerror="window.pwned=1">)')
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
+        assert page.evaluate("window.pwned") is None
 
 
 def send_partial_header(port: int) -> socket.socket:
