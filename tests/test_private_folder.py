@@ -6,7 +6,7 @@
 * a folder others may write, one of another user, one under a parent anyone may write, or
   one holding a planted symlink is refused at start by the server (gunicorn,
   ``manage_celery.py runserver``) and the worker (``celeryd``) with one line that says why;
-* what an earlier version left readable (0755, 0644) is taken back (0700, 0600).
+* what an earlier version left open inside (0755, 0775, 0644) is taken back (0700, 0600).
 """
 
 import os
@@ -65,6 +65,7 @@ def test_what_an_earlier_run_left_readable_is_taken_back(tmp_path):
     (instance / "broker" / "queue").mkdir(parents=True)
     for folder in (instance, instance / "broker", instance / "broker" / "queue"):
         folder.chmod(0o755)
+    (instance / "broker").chmod(0o775)  # inside a folder no one else may write: made private
     (instance / "results.sqlite").write_bytes(b"")
     (instance / "results.sqlite").chmod(0o644)
     (instance / "broker" / "queue" / "1_x.celery.msg").write_text("{}")

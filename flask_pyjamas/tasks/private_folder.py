@@ -10,7 +10,7 @@ through. So :func:`secure_folder`, called by the server and the workers at start
   users may write, a folder under a parent they may swap it in (writable by others without
   the sticky bit, or owned by another user than this one or root), and anything inside that
   is a symbolic link or belongs to another user;
-* takes back for the owner (0700 folders, 0600 files) what an earlier run left readable.
+* takes back for the owner (0700 folders, 0600 files) what an earlier run left open inside.
 
 A refusal is a :class:`PrivateFolderError`, one line that says what to do.
 """
@@ -89,8 +89,10 @@ def _check_parent(parent: Path, folder: Path) -> None:
                 f"chmod o-w {parent}, or use a folder under one of your own")
 
 
-def _check_own(path: Path, folder: Path) -> os.stat_result:
-    """``path`` (the folder or something in it) is this user's and no one else may write it."""
+def _check_own(path: Path, folder: Path, inside: bool = False) -> os.stat_result:
+    """``path`` (the folder, or with ``inside`` something in it) is this user's, no symbolic
+    link, and (the folder) no one else may write it. What is inside a folder no one else
+    may write is made private, not refused, whatever its mode."""
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         _refuse(folder, f"{path} is a symbolic link (to {os.readlink(path)})",
@@ -99,7 +101,7 @@ def _check_own(path: Path, folder: Path) -> os.stat_result:
         _refuse(folder, f"{path} belongs to {_owner_name(info.st_uid)}, not to this "
                 f"process's user {_owner_name(os.geteuid())}",
                 "remove it, or run the server and the workers as its owner")
-    if stat.S_ISDIR(info.st_mode) and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    if not inside and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         _refuse(folder, f"{path} is writable by other users "
                 f"(mode {stat.S_IMODE(info.st_mode):04o})",
                 f"check what is in it, then chmod 700 {path}")
@@ -115,7 +117,7 @@ def _take_back(folder: Path) -> None:
         for name in folders + files:
             path = Path(root, name)
             try:
-                info = _check_own(path, folder)
+                info = _check_own(path, folder, inside=True)
             except FileNotFoundError:
                 continue  # a message taken by a worker meanwhile
             wanted = FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
