@@ -51,7 +51,8 @@ _EXPORTS = {
     "rpc_view": "flask_pyjamas.web.views",
     "preflight_response": "flask_pyjamas.web.transport",
     "rpc_post_response": "flask_pyjamas.web.transport",
-    "init_rpc_app": "flask_pyjamas.web.transport",
+    "JSONRPC": "flask_pyjamas.web.extension",
+    "jsonrpc_endpoint": "flask_pyjamas.web.extension",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
     "run_flower": "flask_pyjamas.tasks.flower_guard",

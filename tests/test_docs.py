@@ -52,6 +52,26 @@ def test_html_build_has_no_warning(tmp_path):
         assert path not in page.read_text(), f"{page.name} shows the environment"
 
 
+def test_every_public_name_is_in_the_api_reference(tmp_path):
+    """Each name of ``flask_pyjamas.__all__`` has an entry of its own in the API reference
+    (Sphinx's inventory of documented objects), under the module that defines it."""
+    import flask_pyjamas
+
+    result = sphinx("html", tmp_path / "html", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    from sphinx.util.inventory import InventoryFile
+
+    with open(tmp_path / "html/objects.inv", "rb") as inventory:
+        documented = InventoryFile.load(inventory, "", lambda *parts: "/".join(parts))
+    names = {name for kind in documented.values() for name in kind}
+    missing = []
+    for public in flask_pyjamas.__all__:
+        value = getattr(flask_pyjamas, public)
+        if f"{value.__module__}.{value.__name__}" not in names:
+            missing.append(f"{public} ({value.__module__}.{value.__name__})")
+    assert not missing, f"not in the API reference: {missing}"
+
+
 def test_doctest_examples_pass(tmp_path):
     result = sphinx("doctest", tmp_path / "doctest", "-q")
     report = (tmp_path / "doctest/output.txt").read_text() if (
@@ -67,6 +87,7 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.protocol.jsonrpc",
     "flask_pyjamas.protocol.cors",
     "flask_pyjamas.web.request",
+    "flask_pyjamas.web.extension",
     "flask_pyjamas.settings",
     "flask_pyjamas.tasks.records",
     "flask_pyjamas.devtools.scripts",

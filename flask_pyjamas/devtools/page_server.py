@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, send_from_directory
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from flask_pyjamas.web.transport import init_rpc_app
+from flask_pyjamas.web.extension import JSONRPC
 from flask_pyjamas.web.views import rpc_view
 
 # connect-src allows any http(s) origin: the page calls the JSON-RPC server that its
@@ -59,7 +59,8 @@ def create_page_app(output_dir, origins, services=None) -> Flask:
     same-origin POST too, and the JSON-RPC endpoints refuse origins not listed."""
     output_dir = Path(output_dir).resolve()
     app = Flask(__name__, static_folder=None)
-    init_rpc_app(app, {"CORS_ALLOWED_ORIGINS": list(origins)})
+    app.config["CORS_ALLOWED_ORIGINS"] = list(origins)
+    JSONRPC(app)
     app.after_request(_add_security_headers)
 
     for path, registry in (services or {}).items():

@@ -13,7 +13,7 @@ bind 127.0.0.1 unless told otherwise; debug is off unless asked.
 
 if __name__ == "__main__" and not __package__:
     # run as a script: run this file as a module of its package (see flask_pyjamas.devtools.scripts)
-    from flask_pyjamas.devtools.scripts import run_as_package_module
+    from flask_pyjamas import run_as_package_module
 
     run_as_package_module(__file__)
 

@@ -6,7 +6,7 @@ Binds 127.0.0.1:5000 with debug off unless asked. Each request is logged, so the
 
 if __name__ == "__main__" and not __package__:
     # run as a script: run this file as a module of its package (see flask_pyjamas.devtools.scripts)
-    from flask_pyjamas.devtools.scripts import run_as_package_module
+    from flask_pyjamas import run_as_package_module
 
     run_as_package_module(__file__)
 
