@@ -94,6 +94,7 @@ MODULES_WITH_EXAMPLES = [
     "pyjamas._tk_widgets",
     "flask_pyjamas.tasks.result_expiry",
     "flask_pyjamas.devtools.page_server",
+    "flask_pyjamas.tasks.flower_guard",
 ]
 
 
