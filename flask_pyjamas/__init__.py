@@ -55,12 +55,14 @@ _EXPORTS = {
     "jsonrpc_endpoint": "flask_pyjamas.web.extension",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
+    "run_flower": "flask_pyjamas.tasks.flower_guard",
     # settings
     "SettingError": "flask_pyjamas.settings",
     # build and development tools
     "BuildError": "flask_pyjamas.build.pyjsbuild",
     "build_page": "flask_pyjamas.build.pyjsbuild",
     "run_as_package_module": "flask_pyjamas.devtools.scripts",
+    "QuietRequestHandler": "flask_pyjamas.devtools.page_server",
 }
 # a public name whose definition has another name in its module
 _RENAMED = {"build_page": "build"}

@@ -93,6 +93,8 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.devtools.scripts",
     "pyjamas._tk_widgets",
     "flask_pyjamas.tasks.result_expiry",
+    "flask_pyjamas.devtools.page_server",
+    "flask_pyjamas.tasks.flower_guard",
 ]
 
 
@@ -157,7 +159,7 @@ http {{
 # What Debian's default apache2.conf loads that the site needs, and what it says to enable
 # (modules built into the binary, such as unixd, have no .so file).
 APACHE_LOAD = ["mpm_event", "unixd", "authz_core", "dir", "mime", "proxy", "proxy_http",
-               "log_config"]
+               "log_config", "headers", "reqtimeout"]
 
 
 def apache_wrapper(folder: Path, site: Path, port: int | None = 80) -> Path:

@@ -12,6 +12,8 @@ if __name__ == "__main__" and not __package__:
 
 import argparse
 
+from flask_pyjamas import QuietRequestHandler
+
 from .FlaskEchoApp import create_app
 
 
@@ -27,7 +29,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    create_app().run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    create_app().run(host=args.host, port=args.port, debug=args.debug, use_reloader=False,
+                     request_handler=QuietRequestHandler)  # Server: names no versions
 
 
 if __name__ == "__main__":
