@@ -6,11 +6,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,16 +25,14 @@ def free_port() -> int:
 
 def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
     """Block until something accepts connections on 127.0.0.1:port, or fail loudly."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+
+    wait_for(listening, timeout, f"a server on 127.0.0.1:{port}", ignore=(OSError,))
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
