@@ -34,6 +34,7 @@ refused (:mod:`flask_pyjamas.tasks.private_folder`).
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -225,6 +226,17 @@ class Transport(filesystem.Transport):
     default_connection_params: dict = {}
 
 
+def use_write_ahead_log(database: Path) -> None:
+    """Put the SQLite result database in WAL mode (a property of the file, kept): readers and
+    the writer no longer block each other, so the server's frequent reads of waiting tasks'
+    states never delay a worker's write of a result, and a commit costs one ``fsync``."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 def prepare_embedded(celery_config: dict) -> None:
     """Create what the embedded broker and result backend need on disk (kombu does not).
 
@@ -243,6 +255,7 @@ def prepare_embedded(celery_config: dict) -> None:
                 os.close(create_private_file(database))
             except FileExistsError:
                 pass  # another process made it meanwhile
+        use_write_ahead_log(database)
     if not str(celery_config.get("broker_url", "")).startswith(EMBEDDED_SCHEME + ":"):
         return
     options = celery_config["broker_transport_options"]
