@@ -153,7 +153,7 @@ def test_rpc_discover_lists_the_task_with_its_parameter_types(server):
         {"name": "steps", "schema": {"type": "integer"}, "required": True},
         {"name": "pause", "schema": {"type": "number"}, "required": False},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
-        {"name": "task_id", "schema": {}, "required": False},
+        {"name": "task_id", "schema": {"type": ["string", "null"]}, "required": False},
     ]
     assert methods["slow_steps"]["summary"] == (
         "Count to ``steps``, pausing ``pause`` seconds at each, reporting progress.")

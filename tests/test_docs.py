@@ -86,6 +86,7 @@ def test_doctest_examples_pass(tmp_path):
 MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.protocol.jsonrpc",
     "flask_pyjamas.protocol.cors",
+    "flask_pyjamas.protocol.openrpc",
     "flask_pyjamas.web.request",
     "flask_pyjamas.web.extension",
     "flask_pyjamas.settings",

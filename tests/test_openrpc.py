@@ -52,14 +52,14 @@ def test_the_celery_methods_are_described_from_their_signatures():
     assert get_result["params"] == [
         {"name": "task_id", "schema": {"type": "string"}, "required": True},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
-        {"name": "since_revision", "schema": {}, "required": False},
+        {"name": "since_revision", "schema": {"type": ["string", "null"]}, "required": False},
     ]
     assert get_result["result"]["schema"] == {"type": "object"}
     # a task registered with .task(): its own parameters, typed, then wait and task_id
     assert methods["count_primes"]["params"] == [
         {"name": "n", "schema": {"type": "integer"}, "required": True},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
-        {"name": "task_id", "schema": {}, "required": False},
+        {"name": "task_id", "schema": {"type": ["string", "null"]}, "required": False},
     ]
     assert methods["count_primes"]["summary"].startswith("The number of primes below")
     assert "RPC_MAX_WAIT" in get_result["description"]
@@ -93,4 +93,6 @@ def test_rpc_names_are_reserved():
 def test_schemas_of_annotations():
     assert json_schema(float) == {"type": "number"}
     assert json_schema(None) == {"type": "null"}
+    assert json_schema(str | None) == {"type": ["string", "null"]}
+    assert json_schema(str | object) == {}
     assert json_schema(object) == {}

@@ -8,6 +8,8 @@ from its return annotation. Clients and documentation generators read it
 """
 
 import inspect
+import types
+import typing
 from collections.abc import Callable
 
 OPENRPC_VERSION = "1.2.6"
@@ -27,7 +29,17 @@ _SCHEMAS = {
 
 def json_schema(annotation) -> dict:
     """The JSON Schema of a parameter or return annotation; ``{}`` (any value) when there is
-    none (``inspect.Parameter.empty``) or JSON has no type for it."""
+    none (``inspect.Parameter.empty``) or JSON has no type for it. A union of JSON types
+    (``str | None``) is a list of types.
+
+    >>> json_schema(str | None)
+    {'type': ['string', 'null']}
+    """
+    if isinstance(annotation, types.UnionType):
+        schemas = [_SCHEMAS.get(member) for member in typing.get_args(annotation)]
+        if all(schemas):
+            return {"type": [schema["type"] for schema in schemas]}
+        return {}
     return dict(_SCHEMAS.get(annotation, {}))
 
 
