@@ -74,7 +74,7 @@ from flask_pyjamas.tasks.errors import (
 )
 from flask_pyjamas.tasks.records import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
 from flask_pyjamas.tasks.task_slots import claim_slot
-from flask_pyjamas.tasks.waiting import wait_until_done
+from flask_pyjamas.tasks.waiting import answer_when_changed
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,9 @@ def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
         except BACKEND_ERRORS:
             pass  # the id was never given out: a stale record is harmless, and expires
         raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
-    if wait > 0:
-        try:
-            return _reply(task_id, wait_until_done(task_id, {"status": SENT}, wait))
-        except ServerError as exc:  # the task is on its way: its id must reach the client
-            exc.data = {**(exc.data or {}), "task_id": task_id}
-            raise
+    if wait > 0:  # an error's data carries the id: the task is on its way
+        return answer_when_changed(task_id, {"status": SENT}, wait, None,
+                                   lambda meta: _reply(task_id, meta), {"task_id": task_id})
     return {"task_id": task_id}
 
 
@@ -216,16 +213,14 @@ def _reply(task_id: str, meta: dict) -> dict:
 
 # The 2012 Pyjamas client sends get_result(handler, task_id=..., bogus="blue").
 @celery_methods.method(ignore_unknown_params=True)
-def get_result(task_id: str, wait: float = 0) -> dict:
+def get_result(task_id: str, wait: float = 0, since_revision: str | None = None) -> dict:
     """The task's state (``{"task_id", "state"}``), with ``"echo"`` once it succeeded and
     ``"progress"`` while it runs. With ``wait`` (seconds) the answer comes as soon as the task
     is done, or when ``wait`` is over; all calls of one HTTP request share ``RPC_MAX_WAIT``
     seconds (25) of waiting."""
     task_id = _checked_id(task_id)
-    meta = _known_meta(task_id)
-    if wait > 0:
-        meta = wait_until_done(task_id, meta, wait)
-    return _reply(task_id, meta)
+    return answer_when_changed(task_id, _known_meta(task_id), wait, since_revision,
+                               lambda meta: _reply(task_id, meta))
 
 
 @celery_methods.method
