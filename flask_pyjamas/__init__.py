@@ -52,6 +52,9 @@ _EXPORTS = {
     "preflight_response": "flask_pyjamas.web.transport",
     "rpc_post_response": "flask_pyjamas.web.transport",
     "init_rpc_app": "flask_pyjamas.web.transport",
+    "serve_until_stopped": "flask_pyjamas.web.stopping",
+    "begin_stop": "flask_pyjamas.web.stopping",
+    "on_stop": "flask_pyjamas.web.stopping",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
     # settings

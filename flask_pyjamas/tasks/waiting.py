@@ -33,6 +33,7 @@ from flask_pyjamas.tasks.redis_notifier import notifier_for
 from flask_pyjamas.tasks.result_store import change_probe, read_metas
 from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters, Waiter, revision
 from flask_pyjamas.web.hangups import hangup_watch
+from flask_pyjamas.web.stopping import on_stop
 
 __all__ = ["answer_when_changed", "release_waiting_requests", "request_deadline",
            "result_watcher", "revision", "wait_for_change", "wait_until_done"]
@@ -84,6 +85,9 @@ def release_waiting_requests() -> None:
     handler: the work is done on a thread of its own)."""
     for watcher in list(_watchers):
         threading.Thread(target=watcher.release_all, name="release-waits").start()
+
+
+on_stop(release_waiting_requests)
 
 
 def client_address() -> str | None:

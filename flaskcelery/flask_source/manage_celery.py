@@ -21,6 +21,8 @@ import sys
 
 import click
 
+from flask_pyjamas import serve_until_stopped
+
 from .FlaskEchoApp import create_app
 
 # Options after the command name go to Celery unparsed (its own --help included).
@@ -37,8 +39,11 @@ def cli() -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def runserver(host: str, port: int, debug: bool) -> None:
-    """The Flask server with the Celery view (Werkzeug's development server)."""
-    create_app().run(host=host, port=port, debug=debug, use_reloader=False)
+    """The Flask server with the Celery view (Werkzeug's development server). SIGTERM or
+    Ctrl-C stops it gracefully: waiting requests answer with their task's state first."""
+    app = create_app()
+    app.debug = debug
+    serve_until_stopped(app, host, port)
 
 
 @cli.command(context_settings=_PASS_THROUGH)
