@@ -332,6 +332,7 @@ class ResultWatcher:
             log.warning("Result backend read of %d waiting tasks failed: %s", len(due), exc)
             self._version = None
             self._fail(due, exc)
+            self._reschedule(due)  # failed waiters leave; others are read again on the beat
             return
         for task_id in to_read:  # no record: forgotten or expired
             metas.setdefault(task_id, {"status": PENDING})
