@@ -397,11 +397,14 @@ def test_with_a_probe_nothing_is_read_again_until_a_commit(backend):
     watcher = ResultWatcher(backend.read_states, max_waiters=100, first_delay=FIRST,
                             max_interval=BEAT, probe=probe)
     threads, outcomes = park(watcher, ids)
-    wait_for(lambda: len(probes) >= 20, what="probes on the beat")
-    with backend.lock:
-        assert {i for call in backend.calls for i in call} == set(ids)
-        reads = len(backend.calls)
-    wait_for(lambda: len(probes) >= 40, what="more probes")
+
+    def every_id_read():
+        with backend.lock:
+            return {i for call in backend.calls for i in call} == set(ids)
+
+    wait_for(every_id_read, what="a first read of every id")
+    reads, probed = len(backend.calls), len(probes)
+    wait_for(lambda: len(probes) >= probed + 20, what="more probes on the beat")
     assert len(backend.calls) == reads  # nothing committed: no read
     backend.states.update(dict.fromkeys(ids, SUCCESS))
     version[0] += 1  # a commit
