@@ -41,7 +41,8 @@ def reread_schedule() -> str:
     return ("on Redis from the state the worker's store publishes (pub/sub: one confirming "
             "read per waiting id, then a 1-s check beat); on the embedded SQLite backend by "
             f"reads at intervals of {', '.join(steps)} ms, then on the process's shared "
-            f"{cap * 1000:g}-ms beat, one batch read for every waiting id")
+            f"{cap * 1000:g}-ms beat, one batch read for every waiting id, skipped while "
+            "SQLite's PRAGMA data_version shows no commit since the last")
 
 
 class Missing(Exception):
