@@ -12,11 +12,14 @@ connection of the watcher's own): while it stays the same, nothing needs reading
 
 import os
 import sqlite3
+import threading
 
 from celery.backends.database import DatabaseBackend
+from celery.backends.database.session import SessionManager
 from celery.backends.redis import RedisBackend
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
 
 PROGRESS = "PROGRESS"
 
@@ -76,15 +79,86 @@ def change_probe(backend):
     return data_version
 
 
-# Celery's database backend makes an engine per session in a web process (it caches them
-# only in forked workers): ten times the cost of the query on SQLite. One engine per
-# process and database here.
+# Celery's database backend makes an engine (and opens a connection) per session in a web
+# process (it caches them only in the forked processes of a worker's pool), and since the
+# backend is not thread-safe, every server thread gets its own backend, which checks the
+# tables on its first use: with a thousand threads parking long-polls, that is most of the
+# server's CPU, held under the GIL while other calls wait. Instead, one engine per process
+# and database, shared by every thread, the watcher's batch reads included.
 _engines: dict[tuple[int, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def database_engine(url: str, options: dict) -> Engine:
+    """This process's engine for ``url`` (made with ``options`` on first use). On SQLite:
+    WAL journal (readers never wait for a writer; a setting of the database file, so the
+    workers' connections use it too) and a pool that never makes a thread wait."""
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = _new_engine(url, options)
+    return engine
+
+
+def _new_engine(url: str, options: dict) -> Engine:
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, **options)
+    options = {key: value for key, value in options.items()
+               if not key.startswith("pool") and key != "max_overflow"}
+    engine = create_engine(url, pool_size=8, max_overflow=-1, **options)
+    event.listen(engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _engine(backend: DatabaseBackend) -> Engine:
-    key = (os.getpid(), backend.url)
-    engine = _engines.get(key)
-    if engine is None:
-        engine = _engines[key] = create_engine(backend.url, **backend.engine_options)
-    return engine
+    return database_engine(backend.url, backend.engine_options)
+
+
+class ProcessSessions(SessionManager):
+    """Celery's ``SessionManager`` with one engine and session factory per process and
+    database (:func:`database_engine`), shared by every thread."""
+
+    def __init__(self, engine_options: dict, engine_callback=None):
+        super().__init__(engine_callback=engine_callback)
+        self._options = engine_options
+        self._makers: dict[tuple[int, str], sessionmaker] = {}
+
+    def get_engine(self, dburi, **kwargs):
+        return database_engine(dburi, self._options)
+
+    def create_session(self, dburi, short_lived_sessions=False, **kwargs):
+        key = (os.getpid(), dburi)
+        maker = self._makers.get(key)
+        if maker is None:
+            engine = self.get_engine(dburi)
+            if self.engine_callback is not None:
+                self.engine_callback(engine)
+            maker = self._makers[key] = sessionmaker(bind=engine)
+        return maker.kw["bind"], maker
+
+    def invalidate(self, dburi):
+        """After a retryable error: a new engine next time."""
+        self._makers.pop((os.getpid(), dburi), None)
+        engine = _engines.pop((os.getpid(), dburi), None)
+        if engine is not None:
+            engine.dispose()
+
+
+def share_database_backend(celery_app) -> None:
+    """On a database result backend, make ``celery_app`` use one backend object, with one
+    engine per process (:class:`ProcessSessions`), in every thread; other backends are left
+    as they are."""
+    backend = celery_app.backend
+    if not isinstance(backend, DatabaseBackend):
+        return
+    backend.session_manager = ProcessSessions(backend.engine_options,
+                                              backend.session_manager.engine_callback)
+    backend.thread_safe = True  # so Celery keeps this one for every thread
+    celery_app._backend = backend

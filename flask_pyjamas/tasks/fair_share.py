@@ -1,0 +1,220 @@
+"""Fair share between clients: no one client fills the queue, and the queue has a bound.
+
+A *client* is the address a request comes from, as seen through ``RPC_TRUSTED_PROXIES``
+trusted proxies (Werkzeug's ``ProxyFix``, applied by :func:`.init_rpc_app`). Before a task
+is sent, :func:`admit_start` checks, and counts:
+
+=================================  ===============================================
+setting                            bound
+=================================  ===============================================
+``RPC_TASKS_PER_MINUTE``           tasks a client starts per minute (a fixed
+                                   one-minute window)
+``RPC_QUEUED_BYTES_PER_CLIENT``    bytes of task arguments (as JSON) a client has
+                                   queued: sent, not yet started by a worker
+``RPC_MAX_QUEUED_TASKS``           tasks queued across the cluster
+``RPC_MAX_QUEUED_BYTES``           bytes of task arguments queued across the cluster
+=================================  ===============================================
+
+Past a bound the start is refused with -32006 (busy, try later), ``data`` =
+``{"limit": <setting>, "retry_after": <seconds>}``, and nothing is sent. A queued task's
+bytes count until a worker starts it (Celery's ``task_prerun`` signal, in the worker) or
+it is cancelled (:func:`release_queued`); a task that no worker starts within
+``countdown + QUEUED_GRACE`` seconds stops counting (a lost message cannot block a client
+for ever). Long-polls held per client are bounded by the result watcher
+(``RPC_MAX_WAITS_PER_CLIENT``, per web process: long-poll slots are a process's).
+
+The counts must hold across web processes, so they live in the result backend every web
+process and worker shares: on Redis, a sorted set and a hash updated by Lua scripts
+(atomic); on a database (the embedded SQLite one), two tables of their own (a check and
+its insert are not one transaction there: concurrent starts may pass a bound by the
+requests in flight at that moment).
+
+Why not Flask-Limiter: it counts *requests* per route, while one request may start several
+tasks of very different sizes; it has nothing to release a count when a worker starts a
+task; and it needs a storage of its own beside the embedded default, which has no Redis.
+"""
+
+import json
+import math
+import time
+
+from celery.backends.database import DatabaseBackend
+from celery.backends.redis import RedisBackend
+from celery.signals import task_prerun
+from flask import current_app, request
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, select
+
+from flask_pyjamas.protocol.jsonrpc import ServerError
+from flask_pyjamas.tasks.errors import BACKEND_ERRORS, BUSY, backend_unavailable, current_celery
+from flask_pyjamas.tasks.result_store import database_engine
+
+# Seconds past its countdown after which a task no worker started stops counting.
+QUEUED_GRACE = 3600.0
+# What a refused client is told to wait when queued tasks must start first (no estimate).
+QUEUE_RETRY_AFTER = 10
+WINDOW = 60  # s: the window of RPC_TASKS_PER_MINUTE
+
+_PREFIX = "flask-pyjamas-fair-"
+
+
+def admit_start(task_id: str, args, countdown: float = 0.0) -> None:
+    """Count a task about to be sent by this request's client, or raise -32006 (busy, with
+    ``data.retry_after``) past a fair-share bound; -32003 if the backend cannot be read."""
+    config = current_app.config
+    limits = {name: config[name] for name in (
+        "RPC_TASKS_PER_MINUTE", "RPC_QUEUED_BYTES_PER_CLIENT", "RPC_MAX_QUEUED_TASKS",
+        "RPC_MAX_QUEUED_BYTES")}
+    size = len(json.dumps(args, separators=(",", ":")).encode())
+    now = time.time()
+    try:
+        refused = _store(current_celery().backend).admit(
+            task_id, request.remote_addr or "?", size, now, now + countdown + QUEUED_GRACE,
+            limits)
+    except BACKEND_ERRORS as exc:
+        raise backend_unavailable(exc) from None
+    if refused is not None:
+        limit, retry_after = refused
+        raise ServerError("Busy, try later", code=BUSY,
+                          data={"limit": limit, "retry_after": retry_after})
+
+
+def release_queued(backend, task_id: str) -> None:
+    """The task started (or was cancelled): its arguments no longer count as queued."""
+    _store(backend).release(task_id)
+
+
+@task_prerun.connect
+def _started(task_id=None, task=None, **_) -> None:
+    """In the worker: a task starting leaves the queue."""
+    if task_id is not None and task is not None:
+        try:
+            release_queued(task.backend, task_id)
+        except BACKEND_ERRORS:  # it stops counting after its grace time all the same
+            pass
+
+
+def _store(backend):
+    if isinstance(backend, RedisBackend):
+        return _RedisStore(backend)
+    if isinstance(backend, DatabaseBackend):
+        return _SqlStore(backend)
+    raise TypeError(f"fair share needs a Redis or database result backend, not {backend!r}")
+
+
+# --- Redis: atomic Lua scripts --------------------------------------------------------------
+
+_ADMIT = """
+local queued, info, rate = KEYS[1], KEYS[2], KEYS[3]
+local now, expires, task_id, client = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local size, per_minute, client_bytes = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local max_tasks, max_bytes, window = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', queued, '-inf', now)) do
+  redis.call('HDEL', info, old)
+end
+redis.call('ZREMRANGEBYSCORE', queued, '-inf', now)
+local started = tonumber(redis.call('GET', rate) or '0')
+if started >= per_minute then
+  return {'RPC_TASKS_PER_MINUTE', redis.call('TTL', rate)}
+end
+local tasks, bytes, mine = 0, 0, 0
+for _, value in ipairs(redis.call('HVALS', info)) do
+  local sep = string.find(value, ' ', 1, true)
+  local n = tonumber(string.sub(value, 1, sep - 1))
+  tasks = tasks + 1
+  bytes = bytes + n
+  if string.sub(value, sep + 1) == client then mine = mine + n end
+end
+if mine + size > client_bytes then return {'RPC_QUEUED_BYTES_PER_CLIENT', -1} end
+if tasks + 1 > max_tasks then return {'RPC_MAX_QUEUED_TASKS', -1} end
+if bytes + size > max_bytes then return {'RPC_MAX_QUEUED_BYTES', -1} end
+if redis.call('INCR', rate) == 1 then redis.call('EXPIRE', rate, window) end
+redis.call('ZADD', queued, expires, task_id)
+redis.call('HSET', info, task_id, size .. ' ' .. client)
+return false
+"""
+
+_RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+"""
+
+
+class _RedisStore:
+    def __init__(self, backend: RedisBackend):
+        self.client = backend.client
+        self.keys = [_PREFIX + "queued", _PREFIX + "queued-info"]
+
+    def admit(self, task_id, client, size, now, expires, limits):
+        window = math.floor(now / WINDOW)
+        refused = self.client.eval(
+            _ADMIT, 3, *self.keys, f"{_PREFIX}rate-{window}-{client}",
+            now, expires, task_id, client, size, limits["RPC_TASKS_PER_MINUTE"],
+            limits["RPC_QUEUED_BYTES_PER_CLIENT"], limits["RPC_MAX_QUEUED_TASKS"],
+            limits["RPC_MAX_QUEUED_BYTES"], WINDOW)
+        if not refused:
+            return None
+        limit, ttl = refused
+        limit = limit.decode() if isinstance(limit, bytes) else limit
+        return limit, int(ttl) if int(ttl) > 0 else QUEUE_RETRY_AFTER
+
+    def release(self, task_id):
+        self.client.eval(_RELEASE, 2, *self.keys, task_id)
+
+
+# --- a database: two tables beside Celery's -------------------------------------------------
+
+_metadata = MetaData()
+_queued = Table(
+    "flask_pyjamas_queued", _metadata,
+    Column("task_id", String(155), primary_key=True),
+    Column("client", String(255), index=True),
+    Column("bytes", Integer, nullable=False),
+    Column("expires", Float, nullable=False, index=True),
+)
+_starts = Table(
+    "flask_pyjamas_starts", _metadata,
+    Column("client", String(255), primary_key=True),
+    Column("window", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+_created: set = set()
+
+
+class _SqlStore:
+    def __init__(self, backend: DatabaseBackend):
+        self.engine = database_engine(backend.url, backend.engine_options)
+        if self.engine.url not in _created:
+            _metadata.create_all(self.engine)
+            _created.add(self.engine.url)
+
+    def admit(self, task_id, client, size, now, expires, limits):
+        window = math.floor(now / WINDOW)
+        with self.engine.begin() as db:
+            db.execute(delete(_queued).where(_queued.c.expires <= now))
+            db.execute(delete(_starts).where(_starts.c.window < window))
+            started = db.execute(select(_starts.c.count).where(
+                _starts.c.client == client, _starts.c.window == window)).scalar() or 0
+            if started >= limits["RPC_TASKS_PER_MINUTE"]:
+                return "RPC_TASKS_PER_MINUTE", max(1, math.ceil((window + 1) * WINDOW - now))
+            tasks, total = db.execute(
+                select(func.count(), func.coalesce(func.sum(_queued.c.bytes), 0))).one()
+            mine = db.execute(select(func.coalesce(func.sum(_queued.c.bytes), 0)).where(
+                _queued.c.client == client)).scalar()
+            for limit, over in (("RPC_QUEUED_BYTES_PER_CLIENT", mine + size),
+                                ("RPC_MAX_QUEUED_TASKS", tasks + 1),
+                                ("RPC_MAX_QUEUED_BYTES", total + size)):
+                if over > limits[limit]:
+                    return limit, QUEUE_RETRY_AFTER
+            if started:
+                db.execute(_starts.update().where(
+                    _starts.c.client == client, _starts.c.window == window).values(
+                    count=_starts.c.count + 1))
+            else:
+                db.execute(_starts.insert().values(client=client, window=window, count=1))
+            db.execute(_queued.insert().values(task_id=task_id, client=client, bytes=size,
+                                               expires=expires))
+        return None
+
+    def release(self, task_id):
+        with self.engine.begin() as db:
+            db.execute(delete(_queued).where(_queued.c.task_id == task_id))
