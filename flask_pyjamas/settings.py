@@ -21,6 +21,18 @@ environment variable         meaning                                            
                              each call past it)
 ``RPC_MAX_HEAVY_TASKS``      ``count_primes`` tasks queued or running at once,      ``4``
                              across all web processes (more: -32006, busy)
+``RPC_TRUSTED_PROXIES``      proxies in front of the server whose                   ``0``
+                             ``X-Forwarded-For`` is trusted: a client is the
+                             address that many hops back (Werkzeug's ``ProxyFix``)
+``RPC_TASKS_PER_MINUTE``     tasks one client may start per minute, across all      ``600``
+                             web processes (more: -32006, ``data.retry_after``)
+``RPC_QUEUED_BYTES_PER_``    bytes of task arguments (JSON) one client may have     ``1048576``
+``CLIENT``                   queued, not yet started by a worker (more: -32006)
+``RPC_MAX_QUEUED_TASKS``     tasks queued across the cluster (more: -32006)        ``1000``
+``RPC_MAX_QUEUED_BYTES``     bytes of task arguments queued across the cluster     ``67108864``
+                             (more: -32006)
+``RPC_MAX_WAITS_PER_``       long-polls one client may hold in one server process   ``100``
+``CLIENT``                   (more: -32007, ``data.retry_after``)
 ``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
 ``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
                              ``amqp://`` (the seed's names)
@@ -58,6 +70,7 @@ RPC_DEFAULTS = {
     "CORS_MAX_AGE": 86400,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "RPC_MAX_BATCH": 100,
+    "RPC_TRUSTED_PROXIES": 0,
 }
 
 # The Celery endpoint's limits (see the table above).
@@ -65,6 +78,13 @@ CELERY_LIMIT_DEFAULTS = {
     "RPC_MAX_WAIT": 25.0,  # below the 30 s timeout common in proxies
     "RPC_MAX_TASKS": 10,
     "RPC_MAX_HEAVY_TASKS": 4,
+    # Fair share between clients (flask_pyjamas.tasks.fair_share): a page starts a few tasks
+    # a minute; one client's burst cannot fill the queue or the workers' memory.
+    "RPC_TASKS_PER_MINUTE": 600,
+    "RPC_QUEUED_BYTES_PER_CLIENT": 1024 * 1024,
+    "RPC_MAX_QUEUED_TASKS": 1000,
+    "RPC_MAX_QUEUED_BYTES": 64 * 1024 * 1024,
+    "RPC_MAX_WAITS_PER_CLIENT": 100,
 }
 
 DEFAULT_ECHO_COUNTDOWN = 5.0
@@ -101,6 +121,12 @@ ENVIRONMENT = {
     "RPC_MAX_WAIT": float,
     "RPC_MAX_TASKS": int,
     "RPC_MAX_HEAVY_TASKS": int,
+    "RPC_TRUSTED_PROXIES": int,
+    "RPC_TASKS_PER_MINUTE": int,
+    "RPC_QUEUED_BYTES_PER_CLIENT": int,
+    "RPC_MAX_QUEUED_TASKS": int,
+    "RPC_MAX_QUEUED_BYTES": int,
+    "RPC_MAX_WAITS_PER_CLIENT": int,
     "CELERY_BROKER_URL": str,
     "BROKER_HOST": str,
     "BROKER_PORT": int,
@@ -149,6 +175,9 @@ def rpc_settings(config: dict | None = None, environ=os.environ) -> dict:
         settings["CORS_ALLOWED_ORIGINS"] = split_list(settings["CORS_ALLOWED_ORIGINS"])
     for name in ("MAX_CONTENT_LENGTH", "RPC_MAX_BATCH"):
         settings[name] = int(_limit(name, settings[name]))
+    proxies = settings["RPC_TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise SettingError(f"RPC_TRUSTED_PROXIES={proxies!r} must be a whole number >= 0")
     return settings
 
 

@@ -40,13 +40,25 @@ import time
 
 from celery.backends.database import DatabaseBackend
 from celery.backends.redis import RedisBackend
-from celery.signals import task_prerun
-from flask import current_app, request
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, select
+from celery.signals import after_task_publish, task_prerun
+from flask import after_this_request, current_app, g, has_request_context, request
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 
 from flask_pyjamas.protocol.jsonrpc import ServerError
 from flask_pyjamas.tasks.errors import BACKEND_ERRORS, BUSY, backend_unavailable, current_celery
-from flask_pyjamas.tasks.result_store import database_engine
+from flask_pyjamas.tasks.result_store import database_engine, write_transaction
 
 # Seconds past its countdown after which a task no worker started stops counting.
 QUEUED_GRACE = 3600.0
@@ -76,6 +88,33 @@ def admit_start(task_id: str, args, countdown: float = 0.0) -> None:
         limit, retry_after = refused
         raise ServerError("Busy, try later", code=BUSY,
                           data={"limit": limit, "retry_after": retry_after})
+    _until_published(task_id)
+
+
+def _until_published(task_id: str) -> None:
+    """A task admitted but not sent by the end of the request (the broker was down, the
+    heavy slots full) stops counting then."""
+    unsent = g.get("fair_share_unsent")
+    if unsent is None:
+        unsent = g.fair_share_unsent = set()
+        backend = current_celery().backend
+
+        @after_this_request
+        def release_unsent(response):
+            for unsent_id in unsent:
+                try:
+                    release_queued(backend, unsent_id)
+                except BACKEND_ERRORS:
+                    pass  # it stops counting after its grace time
+            return response
+
+    unsent.add(task_id)
+
+
+@after_task_publish.connect
+def _published(headers=None, **_) -> None:
+    if has_request_context() and headers and "fair_share_unsent" in g:
+        g.fair_share_unsent.discard(headers.get("id"))
 
 
 def release_queued(backend, task_id: str) -> None:
@@ -178,6 +217,8 @@ _starts = Table(
     Column("count", Integer, nullable=False),
 )
 _created: set = set()
+_swept: dict = {}  # engine url -> when expired rows were last deleted by this process
+SWEEP_INTERVAL = 10.0  # s
 
 
 class _SqlStore:
@@ -189,32 +230,42 @@ class _SqlStore:
 
     def admit(self, task_id, client, size, now, expires, limits):
         window = math.floor(now / WINDOW)
-        with self.engine.begin() as db:
-            db.execute(delete(_queued).where(_queued.c.expires <= now))
-            db.execute(delete(_starts).where(_starts.c.window < window))
-            started = db.execute(select(_starts.c.count).where(
-                _starts.c.client == client, _starts.c.window == window)).scalar() or 0
+        with write_transaction(self.engine) as db:
+            if now - _swept.get(self.engine.url, 0.0) > SWEEP_INTERVAL:
+                _swept[self.engine.url] = now
+                db.execute(delete(_queued).where(_queued.c.expires <= now))
+                db.execute(delete(_starts).where(_starts.c.window < window))
+            # One statement for every count: the fewer round trips under the write lock,
+            # the sooner the next start gets it.
+            mine = func.coalesce(func.sum(case((_queued.c.client == client, _queued.c.bytes),
+                                               else_=0)), 0)
+            started_now = select(_starts.c.count).where(
+                _starts.c.client == client, _starts.c.window == window).scalar_subquery()
+            tasks, total, mine, started = db.execute(
+                select(func.count(), func.coalesce(func.sum(_queued.c.bytes), 0), mine,
+                       func.coalesce(started_now, 0))
+                .where(_queued.c.expires > now)).one()
             if started >= limits["RPC_TASKS_PER_MINUTE"]:
                 return "RPC_TASKS_PER_MINUTE", max(1, math.ceil((window + 1) * WINDOW - now))
-            tasks, total = db.execute(
-                select(func.count(), func.coalesce(func.sum(_queued.c.bytes), 0))).one()
-            mine = db.execute(select(func.coalesce(func.sum(_queued.c.bytes), 0)).where(
-                _queued.c.client == client)).scalar()
             for limit, over in (("RPC_QUEUED_BYTES_PER_CLIENT", mine + size),
                                 ("RPC_MAX_QUEUED_TASKS", tasks + 1),
                                 ("RPC_MAX_QUEUED_BYTES", total + size)):
                 if over > limits[limit]:
                     return limit, QUEUE_RETRY_AFTER
-            if started:
-                db.execute(_starts.update().where(
-                    _starts.c.client == client, _starts.c.window == window).values(
-                    count=_starts.c.count + 1))
-            else:
-                db.execute(_starts.insert().values(client=client, window=window, count=1))
+            counted = db.execute(_starts.update().where(
+                _starts.c.client == client, _starts.c.window == window).values(
+                count=_starts.c.count + 1)).rowcount
+            if not counted:  # another web process may insert it first: then one uncounted
+                try:
+                    with db.begin_nested():
+                        db.execute(_starts.insert().values(client=client, window=window,
+                                                           count=1))
+                except IntegrityError:
+                    pass
             db.execute(_queued.insert().values(task_id=task_id, client=client, bytes=size,
                                                expires=expires))
         return None
 
     def release(self, task_id):
-        with self.engine.begin() as db:
+        with write_transaction(self.engine) as db:
             db.execute(delete(_queued).where(_queued.c.task_id == task_id))

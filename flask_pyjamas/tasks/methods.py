@@ -72,6 +72,7 @@ from flask_pyjamas.tasks.errors import (
     current_celery,
     task_meta,
 )
+from flask_pyjamas.tasks.fair_share import admit_start, release_queued
 from flask_pyjamas.tasks.records import MAX_PRIMES_N, PROGRESS, SENT, record_sent, request_cancel
 from flask_pyjamas.tasks.task_slots import claim_slot
 from flask_pyjamas.tasks.waiting import answer_when_changed
@@ -104,6 +105,7 @@ def _start(task_name: str, args: tuple, countdown: float, wait: float = 0,
         task_id = str(uuid.uuid4())
     else:
         task_id = _unused_id(task_id)
+    admit_start(task_id, args, countdown)  # fair share between clients: -32006 past it
     try:
         record_sent(celery.backend, task_id)
         if heavy and not claim_slot(celery.backend, task_id, _max_heavy()):
@@ -238,6 +240,7 @@ def cancel(task_id: str) -> dict:
     celery = current_celery()
     try:
         request_cancel(celery.backend, task_id)
+        release_queued(celery.backend, task_id)
     except BACKEND_ERRORS as exc:
         raise backend_unavailable(exc) from None
     try:

@@ -13,6 +13,7 @@ connection of the watcher's own): while it stays the same, nothing needs reading
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 
 from celery.backends.database import DatabaseBackend
 from celery.backends.database.session import SessionManager
@@ -91,8 +92,9 @@ _engines_lock = threading.Lock()
 
 def database_engine(url: str, options: dict) -> Engine:
     """This process's engine for ``url`` (made with ``options`` on first use). On SQLite:
-    WAL journal (readers never wait for a writer; a setting of the database file, so the
-    workers' connections use it too) and a pool that never makes a thread wait."""
+    WAL journal (readers never wait for a writer; a setting of the database file, so every
+    process's connections use it), commits synced at checkpoints, and a pool that never
+    makes a thread wait."""
     key = (os.getpid(), url)
     engine = _engines.get(key)
     if engine is None:
@@ -110,11 +112,69 @@ def _new_engine(url: str, options: dict) -> Engine:
                if not key.startswith("pool") and key != "max_overflow"}
     engine = create_engine(url, pool_size=8, max_overflow=-1, **options)
     event.listen(engine, "connect", _sqlite_wal)
+    _one_writer_at_a_time(engine)
     return engine
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """Let this process's threads write to SQLite one at a time, queued on a lock.
+
+    SQLite has one writer at a time; a connection that finds the database locked sleeps
+    in its busy handler, for up to 100 ms a time, whether or not the lock has long been
+    free. With hundreds of threads starting tasks, that sleeping, not the writes, set the
+    pace (about 40 starts a second). Queued on a lock, the next writer starts as soon as
+    the last one commits. Reads (WAL) never wait.
+    """
+    lock = _write_locks[engine] = threading.Lock()
+
+    def before_execute(conn, cursor, statement, *_):
+        if not conn.info.get("writing") and statement.lstrip()[:6].upper() in _WRITES:
+            lock.acquire()
+            conn.info["writing"] = True
+
+    def done(conn):
+        if conn.info.pop("writing", False):
+            lock.release()
+
+    def checked_in(_dbapi_connection, record):  # returned without a commit or rollback
+        if record.info.pop("writing", False):
+            lock.release()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", done)
+    event.listen(engine, "rollback", done)
+    event.listen(engine, "checkin", checked_in)
+
+
+_WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
+_write_locks: dict[Engine, threading.Lock] = {}
+
+
+@contextmanager
+def write_transaction(engine: Engine):
+    """A transaction (its connection) that holds this process's SQLite write lock from its
+    first statement, reads included: a check and its write are one step among this
+    process's threads. Elsewhere a plain transaction."""
+    lock = _write_locks.get(engine)
+    with engine.connect() as connection:
+        if lock is not None:
+            lock.acquire()
+            connection.info["writing"] = True  # released at the commit or the rollback
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if connection.info.pop("writing", False):
+                lock.release()
 
 
 def _sqlite_wal(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs at checkpoints, not at each commit: a killed process loses
+    # nothing (its commits are in the file system's cache); a power cut may lose the last
+    # commits, never the database's consistency. A commit costs no fsync, so writers hold
+    # the database's lock for microseconds, not milliseconds.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _engine(backend: DatabaseBackend) -> Engine:

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_pyjamas.protocol.cors import CorsPolicy
 from flask_pyjamas.protocol.jsonrpc import (
@@ -34,9 +35,13 @@ def init_rpc_app(app: Flask, config: dict | None = None,
                  request_class: type[JSONRPCRequest] = JSONRPCRequest) -> Flask:
     """Make ``app`` a JSON-RPC server: request class, settings (``config`` over the
     environment over the defaults), CORS on every response, and JSON-RPC error bodies (never
-    HTML, never a traceback) for every HTTP error."""
+    HTML, never a traceback) for every HTTP error. With ``RPC_TRUSTED_PROXIES`` = N > 0, a
+    request's ``remote_addr`` (the client of the per-client limits) is the address N hops
+    back in ``X-Forwarded-For`` (Werkzeug's ``ProxyFix``)."""
     app.request_class = request_class
     app.config.update(rpc_settings(config))
+    if app.config["RPC_TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["RPC_TRUSTED_PROXIES"])
     app.extensions[_EXTENSION] = CorsPolicy.from_config(app.config)
     app.after_request(_add_cors_headers)
     app.register_error_handler(HTTPException, _http_error)
