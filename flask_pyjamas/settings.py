@@ -5,51 +5,56 @@ Each value comes from, last one winning: the defaults below, the environment (re
 ``create_app``. The Celery settings use Celery's own lower-case names and live in the Flask
 config under ``CELERY``, as in Flask's guide "Background Tasks with Celery".
 
-===========================  =====================================================  ==============
-environment variable         meaning                                                default
-===========================  =====================================================  ==============
-``CORS_ALLOWED_ORIGINS``     page origins allowed to call (comma-separated; ``*``   the demo page
-                             = any origin)                                          on :8000
-``CORS_ALLOW_HEADERS``       request headers a preflight may ask for                ``Content-Type``
-``CORS_MAX_AGE``             seconds a browser may cache a preflight                ``86400``
-``MAX_CONTENT_LENGTH``       largest request body in bytes (larger: HTTP 413)       ``1048576``
-``RPC_MAX_BATCH``            calls in one batch (more: one -32600 error, and no     ``100``
-                             call runs)
-``RPC_MAX_WAIT``             seconds of long-poll waiting one HTTP request may      ``25``
-                             hold, shared by all ``get_result`` calls of a batch
-``RPC_MAX_TASKS``            tasks one HTTP request may start (more: -32005 for     ``10``
-                             each call past it)
-``RPC_MAX_HEAVY_TASKS``      ``count_primes`` tasks queued or running at once,      ``4``
-                             across all web processes (more: -32006, busy)
-``RPC_TRUSTED_PROXIES``      proxies in front of the server whose                   ``0``
-                             ``X-Forwarded-For`` is trusted: a client is the
-                             address that many hops back (Werkzeug's ``ProxyFix``)
-``RPC_TASKS_PER_MINUTE``     tasks one client may start per minute, across all      ``600``
-                             web processes (more: -32006, ``data.retry_after``)
-``RPC_QUEUED_BYTES_PER_``    bytes of task arguments (JSON) one client may have     ``1048576``
-``CLIENT``                   queued, not yet started by a worker (more: -32006)
-``RPC_MAX_QUEUED_TASKS``     tasks queued across the cluster (more: -32006)        ``1000``
-``RPC_MAX_QUEUED_BYTES``     bytes of task arguments queued across the cluster     ``67108864``
-                             (more: -32006)
-``RPC_MAX_WAITS_PER_``       long-polls one client may hold in one server process   ``100``
-``CLIENT``                   (more: -32007, ``data.retry_after``)
-``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
-``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
-                             ``amqp://`` (the seed's names)
-``BROKER_PORT``              RabbitMQ port                                          ``5672``
-``BROKER_USER``              RabbitMQ user                                          ``guest``
-``BROKER_PASSWORD``          RabbitMQ password                                      ``guest``
-``BROKER_VHOST``             RabbitMQ virtual host                                  ``/``
-``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
-``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
-                             workers delete older ones, :mod:`.result_expiry`)
-``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
-``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
-                             error -32007); the production gunicorn config gives
-                             each process this many threads + 64
-``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
-                             (an absolute path)
-===========================  =====================================================  ==============
+===============================  =================================================  ================
+environment variable             meaning                                            default
+===============================  =================================================  ================
+``CORS_ALLOWED_ORIGINS``         page origins allowed to call (comma-separated;     the demo page on
+                                 ``*`` = any origin)                                :8000
+``CORS_ALLOW_HEADERS``           request headers a preflight may ask for            ``Content-Type``
+``CORS_MAX_AGE``                 seconds a browser may cache a preflight            ``86400``
+``MAX_CONTENT_LENGTH``           largest request body in bytes (larger: HTTP 413)   ``1048576``
+``RPC_MAX_BATCH``                calls in one batch (more: one -32600 error, and    ``100``
+                                 no call runs)
+``RPC_MAX_WAIT``                 seconds of long-poll waiting one HTTP request may  ``25``
+                                 hold, shared by all ``get_result`` calls of a
+                                 batch
+``RPC_MAX_TASKS``                tasks one HTTP request may start (more: -32005     ``10``
+                                 for each call past it)
+``RPC_MAX_HEAVY_TASKS``          ``count_primes`` tasks queued or running at once,  ``4``
+                                 across all web processes (more: -32006, busy)
+``RPC_TRUSTED_PROXIES``          proxies in front of the server whose               ``0``
+                                 ``X-Forwarded-For`` is trusted: a client is the
+                                 address that many hops back (Werkzeug's
+                                 ``ProxyFix``)
+``RPC_TASKS_PER_MINUTE``         tasks one client may start per minute, across all  ``600``
+                                 web processes (more: -32006,
+                                 ``data.retry_after``)
+``RPC_QUEUED_BYTES_PER_CLIENT``  bytes of task arguments (JSON) one client may      ``1048576``
+                                 have queued, not yet started by a worker (more:
+                                 -32006)
+``RPC_MAX_QUEUED_TASKS``         tasks queued across the cluster (more: -32006)     ``1000``
+``RPC_MAX_QUEUED_BYTES``         bytes of task arguments queued across the cluster  ``67108864``
+                                 (more: -32006)
+``RPC_MAX_WAITS_PER_CLIENT``     long-polls one client may hold in one server       ``100``
+                                 process (more: -32007, ``data.retry_after``)
+``CELERY_BROKER_URL``            broker URL (``amqp://...``, ``redis://...``)       embedded
+``BROKER_HOST``                  RabbitMQ host: any ``BROKER_*`` name selects       ``localhost``
+                                 ``amqp://`` (the seed's names)
+``BROKER_PORT``                  RabbitMQ port                                      ``5672``
+``BROKER_USER``                  RabbitMQ user                                      ``guest``
+``BROKER_PASSWORD``              RabbitMQ password                                  ``guest``
+``BROKER_VHOST``                 RabbitMQ virtual host                              ``/``
+``CELERY_RESULT_BACKEND``        result backend URL (``redis://...``, ``db+...``)   embedded
+``CELERY_RESULT_EXPIRES``        seconds a result is kept (Redis: its TTL; a        ``86400``
+                                 database: workers delete older ones,
+                                 :mod:`.result_expiry`)
+``ECHO_COUNTDOWN``               seconds an echo task waits before it runs          ``5``
+``LONG_POLL_MAX_WAITERS``        long-polls one server process holds at once        ``1000``
+                                 (more: error -32007); the production gunicorn
+                                 config gives each process this many threads + 64
+``FLASKCELERY_INSTANCE``         folder of the embedded broker and result database  see below
+                                 (an absolute path)
+===============================  =================================================  ================
 
 The embedded broker and result database live in ``<instance>/flaskcelery/``, where
 ``<instance>`` is the Flask app's ``instance_path`` (``instance/`` beside the example's

@@ -36,6 +36,7 @@ task; and it needs a storage of its own beside the embedded default, which has n
 
 import json
 import math
+import threading
 import time
 
 from celery.backends.database import DatabaseBackend
@@ -54,7 +55,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from flask_pyjamas.protocol.jsonrpc import ServerError
 from flask_pyjamas.tasks.errors import BACKEND_ERRORS, BUSY, backend_unavailable, current_celery
@@ -216,7 +217,15 @@ _starts = Table(
     Column("window", Integer, primary_key=True),
     Column("count", Integer, nullable=False),
 )
-_created: set = set()
+_created: set = set()  # engines whose tables this process made sure of
+_create_lock = threading.Lock()
+
+
+def _create_tables(engine) -> None:
+    try:
+        _metadata.create_all(engine)
+    except OperationalError:  # another process made them meanwhile
+        _metadata.create_all(engine)
 _swept: dict = {}  # engine url -> when expired rows were last deleted by this process
 SWEEP_INTERVAL = 10.0  # s
 
@@ -224,9 +233,11 @@ SWEEP_INTERVAL = 10.0  # s
 class _SqlStore:
     def __init__(self, backend: DatabaseBackend):
         self.engine = database_engine(backend.url, backend.engine_options)
-        if self.engine.url not in _created:
-            _metadata.create_all(self.engine)
-            _created.add(self.engine.url)
+        if self.engine not in _created:
+            with _create_lock:
+                if self.engine not in _created:
+                    _create_tables(self.engine)
+                    _created.add(self.engine)
 
     def admit(self, task_id, client, size, now, expires, limits):
         window = math.floor(now / WINDOW)
