@@ -44,6 +44,7 @@ _EXPORTS = {
     "InternalError": "flask_pyjamas.protocol.jsonrpc",
     "ServerError": "flask_pyjamas.protocol.jsonrpc",
     "dispatch": "flask_pyjamas.protocol.jsonrpc",
+    "Deferred": "flask_pyjamas.protocol.jsonrpc",
     "CorsPolicy": "flask_pyjamas.protocol.cors",
     # Flask glue
     "JSONRPCRequest": "flask_pyjamas.web.request",
