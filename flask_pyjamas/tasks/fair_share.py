@@ -70,9 +70,21 @@ WINDOW = 60  # s: the window of RPC_TASKS_PER_MINUTE
 _PREFIX = "flask-pyjamas-fair-"
 
 
+# Threads of one process between admitting a task and publishing it. A burst of starts (a
+# thousand pages arriving at once) would otherwise make as many threads runnable at once,
+# and every other call of the process would wait its turn for the GIL behind them.
+STARTS_AT_ONCE = 2
+_starting = threading.BoundedSemaphore(STARTS_AT_ONCE)
+
+
 def admit_start(task_id: str, args, countdown: float = 0.0) -> None:
     """Count a task about to be sent by this request's client, or raise -32006 (busy, with
-    ``data.retry_after``) past a fair-share bound; -32003 if the backend cannot be read."""
+    ``data.retry_after``) past a fair-share bound; -32003 if the backend cannot be read.
+
+    Until the task is published (or the request ends), the thread holds one of the
+    process's ``STARTS_AT_ONCE`` start slots. A task admitted but not sent by the end of
+    the request (the broker was down, the heavy slots full) stops counting then."""
+    unsent = _hold_start_slot()
     config = current_app.config
     limits = {name: config[name] for name in (
         "RPC_TASKS_PER_MINUTE", "RPC_QUEUED_BYTES_PER_CLIENT", "RPC_MAX_QUEUED_TASKS",
@@ -84,17 +96,22 @@ def admit_start(task_id: str, args, countdown: float = 0.0) -> None:
             task_id, request.remote_addr or "?", size, now, now + countdown + QUEUED_GRACE,
             limits)
     except BACKEND_ERRORS as exc:
+        _leave_start()
         raise backend_unavailable(exc) from None
     if refused is not None:
+        _leave_start()
         limit, retry_after = refused
         raise ServerError("Busy, try later", code=BUSY,
                           data={"limit": limit, "retry_after": retry_after})
-    _until_published(task_id)
+    unsent.add(task_id)
 
 
-def _until_published(task_id: str) -> None:
-    """A task admitted but not sent by the end of the request (the broker was down, the
-    heavy slots full) stops counting then."""
+def _hold_start_slot() -> set:
+    """Take a start slot for this thread (once until it is left); the request's set of
+    admitted, unsent task ids, released when the request ends."""
+    if not g.get("fair_share_starting"):
+        _starting.acquire()
+        g.fair_share_starting = True
     unsent = g.get("fair_share_unsent")
     if unsent is None:
         unsent = g.fair_share_unsent = set()
@@ -102,6 +119,7 @@ def _until_published(task_id: str) -> None:
 
         @after_this_request
         def release_unsent(response):
+            _leave_start()
             for unsent_id in unsent:
                 try:
                     release_queued(backend, unsent_id)
@@ -109,13 +127,20 @@ def _until_published(task_id: str) -> None:
                     pass  # it stops counting after its grace time
             return response
 
-    unsent.add(task_id)
+    return unsent
 
 
 @after_task_publish.connect
 def _published(headers=None, **_) -> None:
+    """Published: this thread's start slot is free (the task still counts as queued)."""
     if has_request_context() and headers and "fair_share_unsent" in g:
         g.fair_share_unsent.discard(headers.get("id"))
+        _leave_start()
+
+
+def _leave_start() -> None:
+    if g.pop("fair_share_starting", False):
+        _starting.release()
 
 
 def release_queued(backend, task_id: str) -> None:
