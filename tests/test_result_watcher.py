@@ -271,7 +271,8 @@ def test_a_task_done_before_its_subscription_is_seen_by_the_first_read(redis_app
     task_id = str(uuid.uuid4())
     backend.store_result(task_id, "early", SUCCESS)  # published before anyone listened
     watcher = notified_watcher(backend, CountingReads(backend))
-    assert watcher.wait(task_id, 30) == (True, None)  # seen by a read: no meta with it
+    done, meta = watcher.wait(task_id, 30)  # seen by the read, which carries the result
+    assert done and meta["status"] == SUCCESS and meta["result"] == "early"
 
 
 def test_notified_reads_per_beat_cover_every_waiter(redis_app):

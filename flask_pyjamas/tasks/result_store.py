@@ -2,8 +2,9 @@
 
 Celery reads one task per query (``backend.get_task_meta``). :func:`read_metas` reads many
 in one: a Redis ``MGET``, or one SQL ``SELECT task_id, status, result ... WHERE task_id IN
-(...)`` on a database backend (the result decoded only while ``PROGRESS``: the progress is
-all a waiter needs before the end). Any other backend falls back to one read per id.
+(...)`` on a database backend (the result decoded while ``PROGRESS`` and once ``SUCCESS``:
+what a waiter's answer shows; a failure's exception is left to Celery's own read). Any other
+backend falls back to one read per id.
 
 :func:`change_probe` gives, for an SQLite backend, a token that changes whenever any
 connection commits to the database (``PRAGMA data_version``, one cheap statement on a
@@ -18,11 +19,14 @@ from contextlib import contextmanager
 from celery.backends.database import DatabaseBackend
 from celery.backends.database.session import SessionManager
 from celery.backends.redis import RedisBackend
+from celery.states import SUCCESS
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 PROGRESS = "PROGRESS"
+# The states whose result a waiter's answer shows: the progress, the return value.
+_DECODED = {PROGRESS, SUCCESS}
 
 # Ids per query: far below SQLite's 32,766 bound variables, and one query for the
 # default LONG_POLL_MAX_WAITERS.
@@ -36,7 +40,8 @@ def read_states(backend, task_ids: list[str]) -> dict[str, str]:
 
 def read_metas(backend, task_ids: list[str]) -> dict[str, dict]:
     """``{task_id: {"status", "result", ...}}`` for those of ``task_ids`` the backend has a
-    record of; on a database, ``result`` only while ``PROGRESS`` (else None)."""
+    record of; on a database, ``result`` only while ``PROGRESS`` and once ``SUCCESS`` (else
+    None)."""
     metas: dict[str, dict] = {}
     for start in range(0, len(task_ids), BATCH_SIZE):
         metas.update(_read_batch(backend, task_ids[start:start + BATCH_SIZE]))
@@ -55,7 +60,7 @@ def _read_batch(backend, task_ids: list[str]) -> dict[str, dict]:
         with _engine(backend).connect() as connection:
             rows = connection.execute(query).all()
         return {task_id: {"status": status, "result": backend.decode(result)
-                          if status == PROGRESS and result is not None else None}
+                          if status in _DECODED and result is not None else None}
                 for task_id, status, result in rows}
     return {task_id: backend.get_task_meta(task_id, cache=False) for task_id in task_ids}
 

@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from celery.states import PENDING, READY_STATES
+from celery.states import FAILURE, PENDING, READY_STATES
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,12 @@ def revision(meta: dict) -> str:
     result = meta.get("result")
     current = result.get("current", "") if state == PROGRESS and isinstance(result, dict) else ""
     return f"{state}:{current}"
+
+
+def _answers(meta: dict) -> bool:
+    """True if a meta read in a batch can answer a waiter as it is: not done yet, or done
+    with its result read (a failure's exception is rebuilt by Celery's own read)."""
+    return meta["status"] not in _FINAL or ("result" in meta and meta["status"] != FAILURE)
 
 
 class TooManyWaiters(Exception):
@@ -364,7 +370,7 @@ class ResultWatcher:
                 for waiter in watch.waiters:
                     if not waiter.settled and waiter.wants(meta):
                         waiter.settled = True
-                        waiter.meta = meta if whole or meta["status"] not in _FINAL else None
+                        waiter.meta = meta if whole or _answers(meta) else None
                         waiter.event.set()
 
     def _fail(self, task_ids: Iterable[str], error: Exception) -> None:
