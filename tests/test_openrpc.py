@@ -52,6 +52,7 @@ def test_the_celery_methods_are_described_from_their_signatures():
     assert get_result["params"] == [
         {"name": "task_id", "schema": {"type": "string"}, "required": True},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
+        {"name": "since_revision", "schema": {}, "required": False},  # a string, or null
     ]
     assert get_result["result"]["schema"] == {"type": "object"}
     assert "RPC_MAX_WAIT" in get_result["description"]
