@@ -219,7 +219,8 @@ def get_result(task_id: str, wait: float = 0, since_revision: str | None = None)
     """The task's state (``{"task_id", "state"}``), with ``"echo"`` once it succeeded and
     ``"progress"`` while it runs. With ``wait`` (seconds) the answer comes as soon as the task
     is done, or when ``wait`` is over; all calls of one HTTP request share ``RPC_MAX_WAIT``
-    seconds (25) of waiting."""
+    seconds (25) of waiting. With ``since_revision`` (the revision of the state last seen:
+    ``"state:current"``), it answers as soon as the task's state or progress differs."""
     task_id = _checked_id(task_id)
     return answer_when_changed(task_id, _known_meta(task_id), wait, since_revision,
                                lambda meta: _reply(task_id, meta))
