@@ -107,7 +107,7 @@ def _park(task_id: str, timeout: float, since_revision: str | None) -> tuple[Wai
     watcher = result_watcher()
     try:
         waiter = watcher.park(task_id, time.monotonic() + timeout, since_revision,
-                                       client_address())
+                              client_address())
     except TooManyWaiters as exc:
         message = ("Too many waiting requests from this client: try again later"
                    if exc.per_client else "Too many waiting requests: try again later")
