@@ -49,6 +49,7 @@ screenshots: system-deps setup
 	DESKTOP_SCREENSHOTS=docs/_static $(VENV)/bin/python -m pytest -q \
 		tests/test_desktop_flaskcors.py tests/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
 
+# Every test, the "today's stack" tier included (see test-today).
 test: system-deps setup
 	$(VENV)/bin/ruff check .
 	./build.sh
