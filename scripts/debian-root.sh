@@ -13,7 +13,23 @@ shift 2
 packages=("$@")
 stamp="$dir/.flaskexamples-ready"
 want="$suite ${packages[*]}"
+# The host's network settings, and pip's configuration and CA bundle (a proxy's CA may be in
+# it), copied in on every run. The bundle also goes in as a local CA, so that it survives the
+# root's ca-certificates package rebuilding /etc/ssl/certs (apt in the root, make system-deps).
+configure() {
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  for conf in /etc/pip.conf /etc/xdg/pip; do
+    if [ -e "$conf" ]; then
+      mkdir -p "$dir$(dirname "$conf")"
+      cp -a "$conf" "$dir$(dirname "$conf")/"
+    fi
+  done
+  mkdir -p "$dir/etc/ssl/certs" "$dir/usr/local/share/ca-certificates"
+  cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
+  cp -L /etc/ssl/certs/ca-certificates.crt "$dir/usr/local/share/ca-certificates/host-bundle.crt"
+}
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  configure
   exit 0
 fi
 [ "$(id -u)" -eq 0 ] || { echo "debian-root: needs root (debootstrap, chroot)" >&2; exit 2; }
@@ -35,7 +51,7 @@ mkdir -p "$(dirname "$dir")"
 debootstrap --variant=minbase "$suite" "$dir" "$mirror" "$script" >"$dir.debootstrap.log" 2>&1 \
   || { tail -n 20 "$dir.debootstrap.log" >&2; exit 1; }
 
-cp /etc/resolv.conf "$dir/etc/resolv.conf"
+configure
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$dir/etc/hosts"
 # Packages must not start their services in the root: the tests start them on free ports.
 printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
@@ -52,16 +68,6 @@ if [ ${#packages[@]} -gt 0 ]; then
     || { tail -n 20 "$dir.apt.log" >&2; exit 1; }
 fi
 chroot "$dir" apt-get clean
-
-# pip in the root uses the host's configuration and CA bundle (copied after apt: the root's
-# ca-certificates package replaces the bundle).
-for conf in /etc/pip.conf /etc/xdg/pip; do
-  if [ -e "$conf" ]; then
-    mkdir -p "$dir$(dirname "$conf")"
-    cp -a "$conf" "$dir$(dirname "$conf")/"
-  fi
-done
-mkdir -p "$dir/etc/ssl/certs"
-cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
+configure
 
 echo "$want" > "$stamp"

@@ -50,7 +50,7 @@ def assert_serves(root, user: str, cwd: str, tmp_path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{page_port}/", timeout=10) as answer:
             assert answer.status == 200
     log = log_path.read_text(errors="replace")
-    assert f"Flask JSON-RPC server on http://localhost:{api_port}/" in log, log[-3000:]
+    assert f"Flask JSON-RPC server on http://127.0.0.1:{api_port}/" in log, log[-3000:]
 
 
 def test_an_ordinary_user_is_told_the_one_command_that_installs_what_is_missing(bookworm):
