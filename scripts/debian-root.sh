@@ -46,7 +46,12 @@ mirror=${mirror:-http://deb.debian.org/debian}
 script=/usr/share/debootstrap/scripts/$suite
 [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
 
-rm -rf "$dir"
+# Never into what is mounted in an old root (its /proc, /dev/shm): refuse instead.
+if grep -q " $dir/" /proc/mounts; then
+  echo "debian-root: file systems are mounted under $dir (umount them first)" >&2
+  exit 1
+fi
+rm -rf --one-file-system "$dir"
 mkdir -p "$(dirname "$dir")"
 debootstrap --variant=minbase "$suite" "$dir" "$mirror" "$script" >"$dir.debootstrap.log" 2>&1 \
   || { tail -n 20 "$dir.debootstrap.log" >&2; exit 1; }

@@ -29,8 +29,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def bookworm():
     require_debootstrap()
-    root = DebianRoot("bookworm", PACKAGES).open()
+    root = DebianRoot("bookworm", PACKAGES)
     try:
+        root.open()
         root.run(f"apt-get purge -y -qq {PYTHON_PACKAGES}", cwd="/")
         root.run(f"id {USER} >/dev/null 2>&1 || useradd --create-home {USER}", cwd="/")
         root.copy_repository(USER_COPY, owner=USER)

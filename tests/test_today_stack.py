@@ -36,8 +36,9 @@ CELERY_TESTS = ("tests/test_celery_rpc.py", "tests/test_celery_faults.py",
 @pytest.fixture(scope="module")
 def forky():
     require_debootstrap()
-    root = DebianRoot("forky", PACKAGES).open()
+    root = DebianRoot("forky", PACKAGES)
     try:
+        root.open()
         yield root
     finally:
         root.close()
