@@ -23,7 +23,8 @@ USER_COPY = f"/home/{USER}/flaskexamples"
 PYTHON_PACKAGES = "python3-venv python3.11-venv python3-tk python3-pip-whl python3-setuptools-whl"
 ONE_COMMAND = "sudo make system-deps"
 
-pytestmark = pytest.mark.slow
+# The first run on a machine makes the root and installs every Debian package in it.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")

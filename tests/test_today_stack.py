@@ -29,6 +29,8 @@ ACTIVATE = f"PATH={VENV}/bin:$PATH"
 PAGES = (CORS_PAGE, CELERY_PAGE)
 # The Celery tests run in the root on its RabbitMQ 4 and Redis 8 (the "rabbitmq" mark): echo,
 # progress, cancel, the one-request path, workers killed with SIGKILL, quorum queues.
+# Making the root, the install and the Celery tests run for minutes the first time on a machine.
+pytestmark = pytest.mark.timeout(1800)
 CELERY_TESTS = ("tests/test_celery_rpc.py", "tests/test_celery_faults.py",
                 "tests/test_rabbitmq_quorum.py")
 
