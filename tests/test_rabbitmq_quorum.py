@@ -16,6 +16,8 @@ from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.rpc import rpc
 from tests.support.services import app_config
 
+pytestmark = pytest.mark.rabbitmq
+
 COUNTDOWN = 5.0  # long enough to see the message wait in RabbitMQ (rabbitmqctl takes ~1 s)
 PRIMES_BELOW_5E8 = 26_355_867  # count_primes(5 * 10**8): a few seconds of work
 
@@ -156,3 +158,22 @@ def test_a_killed_worker_loses_no_task(client, quorum_env, celery_worker):
     echoes = [value(wait_for_state(client, task_id, {"SUCCESS"}, timeout=60))
               for task_id in later]
     assert echoes == [f"COUNTDOWN {i}" for i in range(20)]
+
+
+def test_every_queue_is_durable_or_exclusive(app, quorum_env, rabbitmq, celery_worker):
+    """RabbitMQ 4 deprecates transient queues that are not exclusive: the task queue, the
+    workers' control queues (cancel, inspect) and a monitor's event queue (Flower's) are each
+    durable or exclusive."""
+    celery_worker(quorum_env, "--concurrency=1", "-E")
+    celery = app.extensions["celery"]
+    with celery.connection_for_read() as connection:
+        receiver = celery.events.Receiver(connection, handlers={})
+        with receiver.consumer_context():  # declares the monitor's event queue
+            listing = rabbitmq.ctl("list_queues", "-q", "--no-table-headers",
+                                   "-p", quorum_env["BROKER_VHOST"], "name", "durable",
+                                   "exclusive")
+    found = {name: (durable, exclusive) for name, durable, exclusive
+             in (line.split("\t") for line in listing.splitlines())}
+    assert any(name.endswith(".pidbox") for name in found), found
+    assert any(name.startswith("celeryev.") for name in found), found
+    assert {name: flags for name, flags in found.items() if "true" not in flags} == {}

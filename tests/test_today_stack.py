@@ -94,10 +94,13 @@ def test_pages_built_on_314_are_byte_identical_to_this_pythons(built, tmp_path):
 
 def test_celery_on_rabbitmq_4_and_redis_8_on_python_314(installed):
     tests = " ".join(CELERY_TESTS)
-    result = installed.run(f"{ACTIVATE} python -m pytest -q -p no:cacheprovider -m rabbitmq "
-                           f"{tests}", env={"CI": "true"}, timeout=1200)
+    result = installed.run(f"{ACTIVATE} python -m pytest -q -rp -p no:cacheprovider "
+                           f"-m rabbitmq {tests}", env={"CI": "true"}, timeout=1200)
     summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and not re.search("failed|skipped|error", summary)
+    passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED ")]
+    for module in CELERY_TESTS:  # each module ran there, none deselected whole
+        assert any(line.startswith(f"PASSED {module}::") for line in passed), module
 
 
 CELERY_HTML = CELERY_PAGE.stem + ".html"
