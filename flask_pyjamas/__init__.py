@@ -52,18 +52,21 @@ _EXPORTS = {
     "rpc_view": "flask_pyjamas.web.views",
     "preflight_response": "flask_pyjamas.web.transport",
     "rpc_post_response": "flask_pyjamas.web.transport",
-    "init_rpc_app": "flask_pyjamas.web.transport",
+    "JSONRPC": "flask_pyjamas.web.extension",
+    "jsonrpc_endpoint": "flask_pyjamas.web.extension",
     "serve_until_stopped": "flask_pyjamas.web.stopping",
     "begin_stop": "flask_pyjamas.web.stopping",
     "on_stop": "flask_pyjamas.web.stopping",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
+    "run_flower": "flask_pyjamas.tasks.flower_guard",
     # settings
     "SettingError": "flask_pyjamas.settings",
     # build and development tools
     "BuildError": "flask_pyjamas.build.pyjsbuild",
     "build_page": "flask_pyjamas.build.pyjsbuild",
     "run_as_package_module": "flask_pyjamas.devtools.scripts",
+    "QuietRequestHandler": "flask_pyjamas.devtools.page_server",
 }
 # a public name whose definition has another name in its module
 _RENAMED = {"build_page": "build"}

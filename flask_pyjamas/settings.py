@@ -56,6 +56,10 @@ environment variable             meaning                                        
                                  (an absolute path)
 ===============================  =================================================  ================
 
+``CELERY_TASK_DEFAULT_QUEUE_TYPE`` (default ``classic``): ``quorum`` puts the tasks on RabbitMQ
+quorum queues, replicated and durable, with countdowns held by RabbitMQ
+(:func:`queue_type_settings`); RabbitMQ only.
+
 The embedded broker and result database live in ``<instance>/flaskcelery/``, where
 ``<instance>`` is the Flask app's ``instance_path`` (``instance/`` beside the example's
 top folder, or ``<prefix>/var/...-instance`` for an installed copy), unless
@@ -138,6 +142,7 @@ ENVIRONMENT = {
     "BROKER_USER": str,
     "BROKER_PASSWORD": str,
     "BROKER_VHOST": str,
+    "CELERY_TASK_DEFAULT_QUEUE_TYPE": str,
     "CELERY_RESULT_BACKEND": str,
     "CELERY_RESULT_EXPIRES": int,
     "ECHO_COUNTDOWN": float,
@@ -241,7 +246,9 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
     else:
         broker, transport_options = embedded_broker(instance)
     backend = env.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{instance / 'results.sqlite'}")
+    queues = queue_type_settings(env.get("CELERY_TASK_DEFAULT_QUEUE_TYPE", "classic"), broker)
     return {
+        **queues,
         "broker_url": broker,
         "broker_transport_options": transport_options,
         "result_backend": backend,
@@ -274,6 +281,41 @@ def celery_settings(instance_path, environ=os.environ) -> dict:
         "redis_socket_timeout": 5.0,
         "result_backend_transport_options": {"retry_policy": {"max_retries": 2}},
         "database_engine_options": {"connect_args": {"timeout": 30}},
+    }
+
+
+QUEUE_TYPES = ("classic", "quorum")
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+
+
+def queue_type_settings(queue_type: str, broker_url: str) -> dict:
+    """Celery's settings for ``CELERY_TASK_DEFAULT_QUEUE_TYPE`` (``classic`` or ``quorum``).
+
+    ``quorum`` (RabbitMQ 3.10 and later; what RabbitMQ 4 recommends for data that must
+    survive): the task queue is a quorum queue, replicated on every node of a cluster and
+    durable. Its exchange is a topic exchange, so that a countdown (or ETA) task goes to
+    RabbitMQ's delayed-delivery queues that Celery's workers declare (Celery's "native
+    delayed delivery") and reaches the task queue when it is due, instead of waiting in a
+    worker's memory. The control (cancel, inspect) and event (Flower) queues stay Celery's
+    exclusive, non-durable ones, which RabbitMQ 4 keeps allowing (it deprecates transient
+    queues that are not exclusive). ``classic``: Celery's defaults, and the only choice for
+    the embedded broker and Redis.
+    """
+    if queue_type not in QUEUE_TYPES:
+        raise SettingError(f"CELERY_TASK_DEFAULT_QUEUE_TYPE={queue_type!r} must be one of "
+                           f"{', '.join(QUEUE_TYPES)}")
+    if queue_type == "classic":
+        return {"task_default_queue_type": "classic"}
+    scheme = broker_url.partition("://")[0]
+    if scheme not in AMQP_SCHEMES:
+        raise SettingError("CELERY_TASK_DEFAULT_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// "
+                           f"broker), not {scheme}://")
+    return {
+        "task_default_queue_type": "quorum",
+        "task_default_exchange_type": "topic",
+        "worker_detect_quorum_queues": True,  # per-consumer prefetch: no global QoS on quorum
+        "control_queue_exclusive": True,
+        "event_queue_exclusive": True,
     }
 
 

@@ -13,7 +13,8 @@ element                              Tk widget
 (HorizontalPanel, VerticalPanel)     (``flexDirection``), ``gap`` pixels apart
 ``<div class="gwt-Label">``          ttk.Label
 ``<div class="gwt-HTML">``           a read-only Text: headings, paragraphs, links (a
-                                     click opens the system browser)
+                                     click opens http(s) and mailto links in the
+                                     system browser; other schemes are plain text)
 any other ``<div>``                  a frame: children top to bottom
 ``<button>``                         ttk.Button (pressing it is a DOM click)
 ``<textarea>``                       Text, ``cols`` x ``rows`` characters
@@ -411,7 +412,7 @@ class _TextRuns(HTMLParser):
             self.open.append((tag, ("heading", None)))
         elif tag in STYLE_TAGS:
             self.open.append((tag, (STYLE_TAGS[tag], None)))
-        elif tag == "a" and dict(attrs).get("href"):
+        elif tag == "a" and opens_in_browser(dict(attrs).get("href") or ""):
             self.open.append((tag, ("href", dict(attrs)["href"])))
 
     def handle_endtag(self, tag):
@@ -436,6 +437,19 @@ class _TextRuns(HTMLParser):
         if self.runs and self.runs[-1][0] != "\n":
             self.runs.append(["\n", []])
         self.at_line_start = True
+
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def opens_in_browser(href):
+    """True if a click on a link to ``href`` may hand it to the system browser: web and mail
+    addresses only (never ``javascript:``, ``file:`` or a program's own scheme).
+
+    >>> [opens_in_browser(h) for h in ("https://x.org/", "javascript:alert(1)", "file:///")]
+    [True, False, False]
+    """
+    return href.strip().lower().startswith(LINK_SCHEMES)
 
 
 def html_runs(html):

@@ -7,7 +7,7 @@ import pytest
 
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry
 from flask_pyjamas.web.views import JSONRPCView
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
+from tests.support.tiny_app import create_app
 
 pytest_plugins = [
     "tests.support.processes",
@@ -21,7 +21,7 @@ PAGE_ORIGIN = "http://localhost:8000"
 
 @pytest.fixture
 def echo_app():
-    """The flaskcors app with its default settings (the demo's two page origins allowed)."""
+    """The tests' tiny app with its default settings (the demo's two page origins allowed)."""
     return create_app({"TESTING": True})
 
 

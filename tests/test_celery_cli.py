@@ -1,5 +1,6 @@
 """``manage_celery.py`` run as the README says: ``runserver``, ``celeryd``, ``flower``, help."""
 
+import base64
 import subprocess
 import time
 import urllib.request
@@ -55,12 +56,16 @@ def test_runserver_and_celeryd_as_the_readme_says(embedded_env, tmp_path):
 
 def test_flower_serves_on_loopback(embedded_env, tmp_path):
     port = free_port()
-    with running([PYTHON, "manage_celery.py", "flower", f"--port={port}"], port=port,
+    # Flower needs credentials (tests/test_flower_guard.py)
+    with running([PYTHON, "manage_celery.py", "flower", f"--port={port}",
+                  "--basic-auth=admin:s3cret"], port=port,
                  env=embedded_env, cwd=FLASK_SOURCE, log_path=tmp_path / "flower.log"):
         deadline = time.monotonic() + 30
+        health = urllib.request.Request(f"http://127.0.0.1:{port}/healthcheck", headers={
+            "Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()})
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=5) as r:
+                with urllib.request.urlopen(health, timeout=5) as r:
                     assert r.read() == b"OK"
                     break
             except OSError:

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
+from flask_pyjamas import JSONRPC
+from tests.support.tiny_app import create_app
 
 ENDPOINTS = ["/json_echo/", "/json_echo", "/json_echo_class", "/json_echo_class/"]
 PAGE = "http://localhost:8000"
@@ -167,8 +168,49 @@ def test_the_limit_is_configurable():
     assert_json_rpc_error(response, 413, -32600)
 
 
-def test_unknown_path_is_404_json(echo_client):
-    assert_json_rpc_error(echo_client.post("/nowhere", headers={"Origin": PAGE}), 404, -32600)
+# -- The app's other routes: Flask's own behaviour, untouched by the extension -----------------
+
+
+def test_unknown_path_is_flasks_own_404(echo_client):
+    response = echo_client.post("/nowhere", headers={"Origin": PAGE})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_users_own_route_answers_without_cors_headers(echo_client):
+    response = echo_client.get("/hello", headers={"Origin": PAGE})
+    assert response.data == b"<p>hello</p>"
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_users_own_route_that_raises_gets_flasks_500_page():
+    client = create_app().test_client()  # not TESTING: Flask answers the error itself
+    response = client.get("/boom", headers={"Origin": PAGE})
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert b"Internal Server Error" in response.data and b"jsonrpc" not in response.data
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_users_own_route_that_raises_propagates_when_testing(echo_client):
+    with pytest.raises(RuntimeError, match="a bug in the user's own route"):
+        echo_client.get("/boom")  # Flask's TESTING behaviour, as without the extension
+
+
+def test_a_wrong_verb_on_a_users_own_route_is_flasks_405(echo_client):
+    response = echo_client.post("/hello", headers={"Origin": PAGE})
+    assert response.status_code == 405 and response.mimetype == "text/html"
+
+
+def test_a_request_class_that_cannot_read_json_rpc_is_refused():
+    import flask
+
+    class Plain(flask.Request):
+        pass
+
+    app = flask.Flask("plain")
+    app.request_class = Plain
+    with pytest.raises(TypeError, match="JSONRPCRequest"):
+        JSONRPC(app)
 
 
 def test_debug_mode_still_answers_json(rpc_post, echo_app):

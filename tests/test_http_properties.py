@@ -5,7 +5,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flaskcors.public.services.flask_example.FlaskEchoApp import create_app
+from tests.support.tiny_app import create_app
 
 app = create_app({"TESTING": True})
 client = app.test_client()

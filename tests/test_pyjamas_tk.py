@@ -3,8 +3,6 @@ back, Timer on ``after``, JSONService answers on the Tk thread, and the headless
 after a window."""
 
 import threading
-import tkinter
-from tkinter import ttk
 
 import pytest
 
@@ -22,6 +20,10 @@ from pyjamas.ui.TextArea import TextArea
 from pyjamas.ui.VerticalPanel import VerticalPanel
 from tests import test_pyjamas_ui
 from tests.support.desktop import wait_until
+from tests.support.processes import require_module
+
+tkinter = require_module("tkinter", "python3-tk")
+ttk = require_module("tkinter.ttk", "python3-tk")
 
 pytestmark = pytest.mark.desktop
 
@@ -76,7 +78,7 @@ def test_each_widget_is_drawn_by_tk_in_its_panel(window):
     assert tk_of(page.html).get("1.0", "end-1c") == "Title\ntext and a link"
     assert isinstance(tk_of(page.drop_down), ttk.Combobox)
     assert isinstance(tk_of(page.rows), tkinter.Listbox)
-    assert tk_of(page.button).cget("text") == "Press me"
+    assert tk_of(page.button).cget("text") == "Press <b>me</b>"  # a label is text, as on the page
     assert (int(tk_of(page.text).cget("width")), int(tk_of(page.text).cget("height"))) == (30, 3)
     # the Tk widgets nest as the panels do, the row's children side by side
     assert tk_of(page.row).winfo_parent() == str(tk_of(page.column))
@@ -115,6 +117,22 @@ def test_changes_after_showing_reach_tk(window):
     assert tk_of(page.text).get("1.0", "end-1c") == "replaced"
     assert tk_of(page.html).get("1.0", "end-1c") == "bold only"
     assert "bold" in tk_of(page.html).tag_names("1.0")
+
+
+def test_text_stays_text_and_only_web_links_open(window):
+    page = window.page
+    page.button.setText('x/<img src=x onerror="alert(1)">')
+    page.label.setText("<b>not bold</b>")
+    assert tk_of(page.button).cget("text") == 'x/<img src=x onerror="alert(1)">'
+    assert tk_of(page.label).cget("text") == "<b>not bold</b>"
+    page.button.setHTML("Press <b>me</b>")  # the page's own markup: its text is shown
+    assert tk_of(page.button).cget("text") == "Press me"
+    page.html.setHTML('<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">f</a>'
+                      ' <a href="https://example.org/">web</a>')
+    html = tk_of(page.html)
+    assert html.get("1.0", "end-1c") == "js f web"
+    assert "link" not in html.tag_names("1.0") and "link" not in html.tag_names("1.3")
+    assert "link" in html.tag_names("1.5")
 
 
 def test_timers_fire_on_the_tk_loop_and_cancel(window):

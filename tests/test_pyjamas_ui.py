@@ -33,8 +33,17 @@ def test_button_calls_listeners_with_itself():
     button.addClickListener(lambda sender: clicks.append(("function", sender)))
     button.getElement().click()
     assert clicks == [("listener", button), ("function", button)]
-    assert button.getHTML() == "Send <b>now</b>"
     assert button.getElement().getAttribute("type") == "button"
+
+
+def test_a_button_label_is_text_and_only_set_html_sets_markup():
+    hostile = 'Send (http://x/<img src=x onerror="alert(1)">)'
+    button = Button(hostile)
+    assert (button.getText(), button.getElement().innerHTML) == (hostile, "")
+    button.setText("<b>again</b>")
+    assert (button.getText(), button.getElement().innerHTML) == ("<b>again</b>", "")
+    button.setHTML("Send <b>now</b>")  # the page's own markup, asked for by name
+    assert button.getHTML() == "Send <b>now</b>"
 
 
 def test_text_widgets():
@@ -139,7 +148,7 @@ def test_page_logic_against_the_server(location, api_url, label, expected, butto
     app = cors_page.JSONRPCExample()
     app.onModuleLoad()
     sender, proxy = app.python_buttons[button]
-    assert sender.getHTML().endswith("(" + api_url[len("http://"):] + ")")
+    assert sender.getText().endswith("(" + api_url[len("http://"):] + ")")
     app.text_area.setText("Hi There")
     app.method_list.setSelectedIndex(app.methods.index(label))
     shown = record_texts(app.status)

@@ -23,17 +23,9 @@ from flask_pyjamas.tasks.redis_notifier import notifier_for
 from flask_pyjamas.tasks.result_store import change_probe, read_metas, read_states
 from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters, revision
 from tests.support.services import Redis
+from tests.support.waiting import wait_for
 
 FIRST, BEAT = 0.001, 0.01  # fast schedule: the tests wait for conditions, never for time
-
-
-def wait_for(condition, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.002)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class FakeBackend:

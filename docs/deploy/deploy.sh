@@ -34,6 +34,9 @@ sed -e "s/listen 80;/listen $PORT;/" -e "s#127.0.0.1:5000#$FLASK#g" \
 
 if [ "$PORT" = 80 ]; then site=http://localhost; else site="http://localhost:$PORT"; fi
 echo "Deployed to $WWW; site configs: $NGINX_SITE, $APACHE_SITE"
+echo "Both send the pages' CSP and nosniff headers and time out slow request headers"
+echo "(Apache: a2enmod proxy proxy_http headers reqtimeout). Keep Flask or gunicorn on"
+echo "127.0.0.1, behind the web server: never expose it to clients directly."
 echo "Start Flask with this site's origin allowed (the port is part of the origin):"
 echo "  CORS_ALLOWED_ORIGINS=$site python flaskcors/public/services/flask_example/run_flask_server.py --port ${FLASK##*:}"
 echo "Open $site/flaskcors/?server=http://localhost:${FLASK##*:}  (cross-origin)"

@@ -26,7 +26,9 @@ The broker serves the workers of one machine: the owner check reads ``/proc`` (L
 the messages held by a process of another host sharing the folder are left alone.
 
 :func:`prepare_embedded` creates what the broker needs on disk (its URL and options are
-:func:`flask_pyjamas.settings.embedded_broker`).
+:func:`flask_pyjamas.settings.embedded_broker`), for the owner only: folders 0700, message
+files 0600, whatever the umask (gunicorn's is 0); a folder others could read or change is
+refused (:mod:`flask_pyjamas.tasks.private_folder`).
 """
 
 import logging
@@ -45,6 +47,7 @@ from kombu.utils.json import dumps, loads
 from kombu.utils.objects import cached_property
 
 from flask_pyjamas.settings import EMBEDDED_ORPHAN_CHECK_INTERVAL, EMBEDDED_SCHEME
+from flask_pyjamas.tasks.private_folder import FOLDER_MODE, create_private_file, secure_folder
 
 TRANSPORT_ALIASES.setdefault(EMBEDDED_SCHEME, "flask_pyjamas.tasks.embedded_broker:Transport")
 
@@ -116,7 +119,7 @@ class Channel(filesystem.Channel):
         # after the first dot, and this one's first dot is its first character.
         staging = os.path.join(self.data_folder_out, f".{uuid.uuid4()}.tmp")
         try:
-            with open(staging, "wb") as f:
+            with os.fdopen(create_private_file(staging), "wb") as f:
                 f.write(str_to_bytes(dumps(payload)))
             os.rename(staging, final)
         except OSError as exc:
@@ -156,7 +159,7 @@ class Channel(filesystem.Channel):
 
     def _held_folder(self) -> Path:
         folder = self.unacked_folder / owner_name(os.getpid())
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         return folder
 
     def release(self, delivery_tag) -> None:
@@ -233,14 +236,19 @@ def prepare_embedded(celery_config: dict) -> None:
     """
     backend = str(celery_config.get("result_backend", ""))
     if backend.startswith("db+sqlite:///"):
-        Path(backend.removeprefix("db+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(backend.removeprefix("db+sqlite:///"))
+        secure_folder(database.parent)  # the owner's only, or refused
+        if not database.exists():  # SQLite gives its journals the database's mode
+            try:
+                os.close(create_private_file(database))
+            except FileExistsError:
+                pass  # another process made it meanwhile
     if not str(celery_config.get("broker_url", "")).startswith(EMBEDDED_SCHEME + ":"):
         return
     options = celery_config["broker_transport_options"]
-    Path(options["data_folder_in"]).mkdir(parents=True, exist_ok=True)
-    Path(options["unacked_folder"]).mkdir(parents=True, exist_ok=True)
+    for name in ("data_folder_in", "unacked_folder", "control_folder"):
+        secure_folder(options[name])
     control = Path(options["control_folder"])
-    control.mkdir(parents=True, exist_ok=True)
     exchanges = (
         celery_config.get("task_default_exchange") or "celery",
         celery_config.get("event_exchange") or "celeryev",
@@ -254,7 +262,9 @@ def prepare_embedded(celery_config: dict) -> None:
 def _create_once(path: Path, content: bytes) -> None:
     """Create ``path`` with ``content`` unless it exists; never visible half-written."""
     staging = path.with_name(f".{path.name}.{os.getpid()}")
-    staging.write_bytes(content)
+    staging.unlink(missing_ok=True)  # left by a process of the same pid that died here
+    with os.fdopen(create_private_file(staging), "wb") as f:
+        f.write(content)
     try:
         os.link(staging, path)
     except FileExistsError:

@@ -71,17 +71,19 @@ class InFlightRequests:
             return self._idle.wait_for(lambda: self.count == 0, timeout)
 
 
-def serve_until_stopped(app, host: str, port: int, grace: float = 30.0) -> None:
-    """Serve ``app`` (a Flask app) with Werkzeug's threaded server until SIGTERM or SIGINT;
-    then :func:`begin_stop`, stop accepting, and wait up to ``grace`` s for the requests in
-    flight (parked long-polls answer at once) before returning."""
+def serve_until_stopped(app, host: str, port: int, grace: float = 30.0,
+                        request_handler=None) -> None:
+    """Serve ``app`` (a Flask app) with Werkzeug's threaded server (``request_handler``: its
+    handler class, Werkzeug's by default) until SIGTERM or SIGINT; then :func:`begin_stop`,
+    stop accepting, and wait up to ``grace`` s for the requests in flight (parked long-polls
+    answer at once) before returning."""
     in_flight = InFlightRequests(app.wsgi_app)
     app.wsgi_app = in_flight
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set())
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_server(host, port, app, threaded=True, request_handler=request_handler)
         server.log_startup()
         thread = threading.Thread(target=server.serve_forever, name="dev-server", daemon=True)
         thread.start()

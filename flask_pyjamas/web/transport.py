@@ -1,20 +1,15 @@
 """JSON-RPC over HTTP for Flask: the preflight, the POST, and the transport faults between them.
 
-Every view (the examples' view functions and class views, the page server's services)
-answers through
-:func:`preflight_response` and :func:`rpc_post_response`; :func:`init_rpc_app` installs the
-pieces every response needs (CORS headers, JSON-RPC bodies for HTTP errors).
+Every JSON-RPC endpoint (the examples' view functions and class views, the page server's
+services) answers through :func:`preflight_response` and :func:`rpc_post_response`; the
+:class:`~flask_pyjamas.web.extension.JSONRPC` extension gives the endpoints' other answers
+(HTTP errors) JSON-RPC bodies and CORS headers.
 """
 
-import logging
-
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
-from werkzeug.middleware.proxy_fix import ProxyFix
+from flask import Response, current_app, request
 
 from flask_pyjamas.protocol.cors import CorsPolicy
 from flask_pyjamas.protocol.jsonrpc import (
-    INTERNAL_ERROR,
     INVALID_REQUEST,
     MethodRegistry,
     RPCError,
@@ -22,35 +17,15 @@ from flask_pyjamas.protocol.jsonrpc import (
     encode_reply,
     error_reply,
 )
-from flask_pyjamas.settings import rpc_settings
-from flask_pyjamas.web.request import JSONRPCRequest, MalformedBody, UnsupportedCharset
-
-log = logging.getLogger(__name__)
+from flask_pyjamas.web.request import UnsupportedCharset
 
 JSON_MIMETYPE = "application/json"
-_EXTENSION = "jsonrpc_cors"
-
-
-def init_rpc_app(app: Flask, config: dict | None = None,
-                 request_class: type[JSONRPCRequest] = JSONRPCRequest) -> Flask:
-    """Make ``app`` a JSON-RPC server: request class, settings (``config`` over the
-    environment over the defaults), CORS on every response, and JSON-RPC error bodies (never
-    HTML, never a traceback) for every HTTP error. With ``RPC_TRUSTED_PROXIES`` = N > 0, a
-    request's ``remote_addr`` (the client of the per-client limits) is the address N hops
-    back in ``X-Forwarded-For`` (Werkzeug's ``ProxyFix``)."""
-    app.request_class = request_class
-    app.config.update(rpc_settings(config))
-    if app.config["RPC_TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["RPC_TRUSTED_PROXIES"])
-    app.extensions[_EXTENSION] = CorsPolicy.from_config(app.config)
-    app.after_request(_add_cors_headers)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
-    return app
+EXTENSION_KEY = "jsonrpc_cors"  # app.extensions[EXTENSION_KEY]: the app's CorsPolicy
 
 
 def cors_policy() -> CorsPolicy:
-    return current_app.extensions[_EXTENSION]
+    """The origin policy of the current app (set up by :class:`.JSONRPC`)."""
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def no_content() -> Response:
@@ -98,7 +73,7 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
     # through Flask's proxies costs), and the answer gets its CORS headers here, in one go.
     req = request._get_current_object()
     app = current_app._get_current_object()
-    policy = app.extensions[_EXTENSION]
+    policy = app.extensions[EXTENSION_KEY]
     origin = req.environ.get("HTTP_ORIGIN")
     if not policy.allows(origin):
         return _origin_refused(origin)
@@ -117,36 +92,7 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
     if reply is None:
         return no_content()
     response = json_response(reply, headers=policy.response_headers(origin).items())
-    response.cors_added = True  # nothing left for _add_cors_headers to do
+    response.cors_added = True  # nothing left for the extension's after_request to do
     return response
 
 
-def _add_cors_headers(response: Response) -> Response:
-    if getattr(response, "cors_added", False):
-        return response
-    headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # one pass, not one per lookup
-    for name, value in cors_policy().response_headers(request.headers.get("Origin")).items():
-        if name.lower() not in present:
-            headers.add(name, value)
-        elif name == "Vary":  # merge with the view's own Vary; other headers it set are kept
-            response.vary.add(value)
-    return response
-
-
-def _http_error(exc: HTTPException) -> Response:
-    if isinstance(exc, RequestEntityTooLarge):
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        response = transport_error(413, f"Request body is larger than {limit} bytes")
-    elif isinstance(exc, UnsupportedMediaType | MalformedBody):
-        response = transport_error(exc.code, exc.description)
-    else:
-        response = transport_error(exc.code or 500, f"{exc.name}: {request.method} {request.path}")
-    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
-    return response
-
-
-def _unexpected_error(exc: Exception) -> Response:
-    log.exception("Unhandled error answering %s %s", request.method, request.path)
-    return transport_error(500, "Internal error", code=INTERNAL_ERROR)

@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask.views import MethodView
 
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry
+from flask_pyjamas.web.extension import jsonrpc_endpoint
 from flask_pyjamas.web.transport import preflight_response, rpc_post_response
 
 
@@ -13,6 +14,10 @@ class JSONRPCView(MethodView):
     """Subclass it and set ``rpc_methods`` to the registry the endpoint exposes."""
 
     rpc_methods = MethodRegistry()
+
+    @classmethod
+    def as_view(cls, name: str, *class_args, **class_kwargs):
+        return jsonrpc_endpoint(super().as_view(name, *class_args, **class_kwargs))
 
     def options(self):
         return preflight_response()
@@ -33,6 +38,7 @@ def rpc_view(registry: MethodRegistry):
     """A view function answering ``OPTIONS`` and ``POST`` for ``registry``'s methods (route it
     with ``methods=["POST", "OPTIONS"], provide_automatic_options=False``)."""
 
+    @jsonrpc_endpoint
     def view():
         if request.method == "OPTIONS":
             return preflight_response()

@@ -16,8 +16,7 @@ through this module too, from any directory::
 
 from flask import Flask
 
-from flask_pyjamas.tasks.celery_app import celery_init_app
-from flask_pyjamas.web.transport import init_rpc_app
+from flask_pyjamas import JSONRPC, celery_init_app
 
 from . import celery_tasks  # noqa: F401  (registers the tasks)
 from .celery_views import CeleryEchoView
@@ -31,7 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment, which overrides the defaults;
     ``config["CELERY"]`` is merged over the Celery settings (see ``celeryconfig.py``)."""
     app = Flask(__name__)
-    init_rpc_app(app, config, request_class=JSONRPCRequest)
+    app.config.update(config or {})
+    app.request_class = JSONRPCRequest  # reads Content-Type: application/json-rpc
+    JSONRPC(app)  # settings, CORS and JSON-RPC error bodies for the JSON-RPC endpoints
     app.config.update(celery_config(app))
     celery_init_app(app)
     app.register_blueprint(json_echo)

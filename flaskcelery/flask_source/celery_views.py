@@ -6,8 +6,8 @@ result (``"echo"``) once it is done; ``cancel(task_id)`` stops it. The methods a
 :data:`flask_pyjamas.tasks.methods.celery_methods` (their docs list the errors).
 """
 
+from flask_pyjamas import JSONRPCView
 from flask_pyjamas.tasks.methods import celery_methods
-from flask_pyjamas.web.views import JSONRPCView
 
 
 class CeleryEchoView(JSONRPCView):

@@ -4,7 +4,7 @@ Run it from its own folder or from anywhere, as a script::
 
     python manage_celery.py runserver [--host 127.0.0.1] [--port 5000] [--debug]
     python manage_celery.py celeryd --loglevel=DEBUG     # any `celery worker` option
-    python manage_celery.py flower [--port=5555]         # any Flower option
+    python manage_celery.py flower --basic-auth=user:password [--port=5555]  # Flower
     python manage_celery.py --help
 
 Every command uses the settings of ``celeryconfig.py`` (environment first). Servers
@@ -13,7 +13,7 @@ bind 127.0.0.1 unless told otherwise; debug is off unless asked.
 
 if __name__ == "__main__" and not __package__:
     # run as a script: run this file as a module of its package (see flask_pyjamas.devtools.scripts)
-    from flask_pyjamas.devtools.scripts import run_as_package_module
+    from flask_pyjamas import run_as_package_module
 
     run_as_package_module(__file__)
 
@@ -21,7 +21,7 @@ import sys
 
 import click
 
-from flask_pyjamas import serve_until_stopped
+from flask_pyjamas import QuietRequestHandler, SettingError, run_flower, serve_until_stopped
 
 from .FlaskEchoApp import create_app
 
@@ -43,7 +43,8 @@ def runserver(host: str, port: int, debug: bool) -> None:
     Ctrl-C stops it gracefully: waiting requests answer with their task's state first."""
     app = create_app()
     app.debug = debug
-    serve_until_stopped(app, host, port)
+    serve_until_stopped(app, host, port,
+                        request_handler=QuietRequestHandler)  # Server: names no versions
 
 
 @cli.command(context_settings=_PASS_THROUGH)
@@ -60,8 +61,10 @@ def celeryd(worker_args: tuple[str, ...]) -> None:
 @cli.command(context_settings=_PASS_THROUGH)
 @click.argument("flower_args", nargs=-1, type=click.UNPROCESSED)
 def flower(flower_args: tuple[str, ...]) -> None:
-    """Celery Flower on 127.0.0.1:5555; every option goes to Flower (`--address`, `--port`,
-    `--basic-auth=user:password`, `--persistent=True`... : `flower --help` lists them)."""
+    """Celery Flower on 127.0.0.1:5555, behind credentials: `--basic-auth=user:password`
+    (or FLOWER_BASIC_AUTH) is required. Requests naming another Host than localhost,
+    127.0.0.1 or the `--address` are refused (`--allowed-hosts=name,...` to change that).
+    Every other option goes to Flower (`--port`, `--persistent=True`... : `flower --help`)."""
     if "--help" in flower_args:
         click.echo(click.get_current_context().get_help())
         from flower.options import options  # Flower's own options (tornado's), with defaults
@@ -69,9 +72,13 @@ def flower(flower_args: tuple[str, ...]) -> None:
         options.print_help()
         return
     celery_app = create_app().extensions["celery"]
-    # Flower binds every interface by default; a later --address from the user wins.
-    sys.exit(celery_app.start(["flower", "--address=127.0.0.1", *flower_args]) or 0)
+    # Flower binds every interface by default; a later --address from the user wins. It
+    # refuses to start without credentials and answers only known Host names.
+    sys.exit(run_flower(celery_app, ["--address=127.0.0.1", *flower_args]))
 
 
 if __name__ == "__main__":
-    cli(prog_name="manage_celery.py")
+    try:
+        cli(prog_name="manage_celery.py")
+    except SettingError as error:  # a wrong setting, a loose instance folder: one line
+        sys.exit(f"manage_celery.py: {error}")

@@ -4,7 +4,7 @@
 CORS preflight and whose ``post()`` runs the call on ``rpc_methods``.
 """
 
-from flask_pyjamas.web.views import JSONRPCView
+from flask_pyjamas import JSONRPCView
 
 from .echo_methods import echo_methods
 

@@ -6,7 +6,7 @@ and the view answers both itself, the browser's ``OPTIONS`` preflight and then t
 
 from flask import Blueprint, request
 
-from flask_pyjamas.web.transport import preflight_response, rpc_post_response
+from flask_pyjamas import jsonrpc_endpoint, preflight_response, rpc_post_response
 
 from .echo_methods import echo_methods
 
@@ -17,6 +17,7 @@ json_echo = Blueprint("json_echo", __name__, url_prefix="/json_echo")
 # one for a preflight). Flask's automatic OPTIONS answer is off: the view gives its own.
 @json_echo.route("/", methods=["POST", "OPTIONS"], strict_slashes=False,
                  provide_automatic_options=False)
+@jsonrpc_endpoint  # its errors are JSON-RPC error bodies with CORS headers, as its answers
 def echo_view():
     if request.method == "OPTIONS":
         return preflight_response()  # CORS: may this origin POST here?

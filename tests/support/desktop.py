@@ -24,12 +24,13 @@ import shutil
 import signal
 import struct
 import subprocess
-import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support.waiting import wait_for
 
 from .processes import require, stop_process
 
@@ -79,15 +80,11 @@ def x_display():
 def wait_until(root, condition, timeout: float = 20.0, what: str = "the condition"):
     """Run ``root``'s event loop until ``condition()`` is true; its value. TimeoutError after
     ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def updated_condition():
         root.update()
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.005)
+        return condition()
+
+    return wait_for(updated_condition, timeout, what, interval=0.005, max_interval=0.02)
 
 
 def tk_applications() -> list[str]:
@@ -106,14 +103,13 @@ def tk_applications() -> list[str]:
 def wait_for_tk_application(name: str, ignore=(), timeout: float = 20.0) -> str:
     """Wait until a Tk application called ``name`` (any case), not one of ``ignore`` (the
     names that :func:`tk_applications` gave before), runs on this display; its name."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def new_application() -> str | None:
         for app in tk_applications():
             if app.split(" #")[0].lower() == name.lower() and app not in ignore:
                 return app
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no new Tk application {name!r} within {timeout} s")
-        time.sleep(0.05)
+        return None
+
+    return wait_for(new_application, timeout, f"a new Tk application {name!r}")
 
 
 def close_demo_window(module: str, page: Path, log_path: Path, env=None,

@@ -7,6 +7,8 @@ Used by the fault tests (``tests/test_celery_faults.py``) and by the task-loss b
 
 import time
 
+from tests.support.waiting import WaitTimeout, wait_for
+
 from .rpc import rpc
 from .services import CeleryWorker
 
@@ -34,16 +36,18 @@ def succeeded(task_name: str, task_id: str) -> str:
 def wait_until_logged(worker: CeleryWorker, lines, timeout: float = 60.0) -> None:
     """Block until the worker's log holds every one of ``lines``."""
     wanted = set(lines)
-    deadline = time.monotonic() + timeout
-    while True:
+    missing = list(wanted)
+
+    def all_logged() -> bool:
         log = worker.log()
-        missing = [line for line in wanted if line not in log]
-        if not missing:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(missing)} of {len(wanted)} lines not in the log of "
-                               f"{worker.name} within {timeout} s, e.g. {missing[0]!r}")
-        time.sleep(0.05)
+        missing[:] = [line for line in wanted if line not in log]
+        return not missing
+
+    try:
+        wait_for(all_logged, timeout, f"{len(wanted)} lines in the log of {worker.name}")
+    except WaitTimeout:
+        raise WaitTimeout(f"{len(missing)} of {len(wanted)} lines not in the log of "
+                          f"{worker.name} within {timeout} s, e.g. {missing[0]!r}") from None
 
 
 def count_logged(worker: CeleryWorker, text: str) -> int:

@@ -1,16 +1,18 @@
 """Real server processes for tests: free ports, waiting until they listen, stopping them."""
 
+import importlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,16 +26,14 @@ def free_port() -> int:
 
 def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
     """Block until something accepts connections on 127.0.0.1:port, or fail loudly."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+
+    wait_for(listening, timeout, f"a server on 127.0.0.1:{port}", ignore=(OSError,))
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -85,6 +85,19 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+def require_module(name: str, debian_package: str):
+    """Import ``name`` for a test module's top: the module, or the whole test module skipped
+    with a reason naming ``debian_package`` (a failure with CI=true), never a collection
+    error."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        reason = f"this Python has no {name} (on Debian: apt-get install {debian_package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 PYTHON = sys.executable

@@ -39,7 +39,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -47,6 +46,7 @@ from urllib.parse import quote
 import pytest
 
 from flask_pyjamas.settings import celery_settings
+from tests.support.waiting import wait_for
 
 from .processes import PYTHON, REPO_ROOT, free_port, require, stop_process, wait_for_port
 
@@ -250,14 +250,13 @@ def celery_worker_process(env: dict, *worker_args: str, log_dir: Path, name: str
 
 def wait_until_ready(worker: CeleryWorker, timeout: float = 60.0) -> None:
     """Block until the worker logs ``<name> ready.`` (INFO: it consumes from its queues)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         if worker.proc.poll() is not None:
             raise RuntimeError(f"worker exited with {worker.proc.returncode}:\n{worker.log()}")
-        if " ready." in worker.log():
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"worker not ready within {timeout} s:\n{worker.log()}")
+        return " ready." in worker.log()
+
+    wait_for(ready, timeout, f"worker {worker.name} to be ready")
 
 
 @pytest.fixture(scope="session")

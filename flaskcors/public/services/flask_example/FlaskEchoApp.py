@@ -12,7 +12,7 @@ see :mod:`flask_pyjamas.settings`. In production, serve ``create_app()`` with gu
 
 from flask import Flask
 
-from flask_pyjamas.web.transport import init_rpc_app
+from flask_pyjamas import JSONRPC
 
 from .method_views import JSONEchoView
 from .requests import JSONRPCRequest
@@ -22,7 +22,9 @@ from .views import json_echo
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment, which overrides the defaults."""
     app = Flask(__name__)
-    init_rpc_app(app, config, request_class=JSONRPCRequest)
+    app.config.update(config or {})
+    app.request_class = JSONRPCRequest  # reads Content-Type: application/json-rpc
+    JSONRPC(app)  # settings, CORS and JSON-RPC error bodies for the JSON-RPC endpoints
     app.register_blueprint(json_echo)
     JSONEchoView.register(app, "/json_echo_class", "json_echo_class")
     return app

@@ -10,7 +10,7 @@ The module keeps the seed's name, ``requests``. It is only ever imported through
 never shadows the ``requests`` distribution.
 """
 
-from flask_pyjamas.web.request import JSONRPCRequest as BaseJSONRPCRequest
+from flask_pyjamas import JSONRPCRequest as BaseJSONRPCRequest
 
 
 class JSONRPCRequest(BaseJSONRPCRequest):

@@ -6,11 +6,13 @@ Binds 127.0.0.1:5000 with debug off unless asked. Each request is logged, so the
 
 if __name__ == "__main__" and not __package__:
     # run as a script: run this file as a module of its package (see flask_pyjamas.devtools.scripts)
-    from flask_pyjamas.devtools.scripts import run_as_package_module
+    from flask_pyjamas import run_as_package_module
 
     run_as_package_module(__file__)
 
 import argparse
+
+from flask_pyjamas import QuietRequestHandler
 
 from .FlaskEchoApp import create_app
 
@@ -27,7 +29,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    create_app().run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    create_app().run(host=args.host, port=args.port, debug=args.debug, use_reloader=False,
+                     request_handler=QuietRequestHandler)  # Server: names no versions
 
 
 if __name__ == "__main__":
