@@ -35,6 +35,7 @@ task; and it needs a storage of its own beside the embedded default, which has n
 """
 
 import json
+import logging
 import math
 import threading
 import time
@@ -60,6 +61,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from flask_pyjamas.protocol.jsonrpc import ServerError
 from flask_pyjamas.tasks.errors import BACKEND_ERRORS, BUSY, backend_unavailable, current_celery
 from flask_pyjamas.tasks.result_store import database_engine, write_transaction
+
+log = logging.getLogger(__name__)
 
 # Seconds past its countdown after which a task no worker started stops counting.
 QUEUED_GRACE = 3600.0
@@ -163,7 +166,27 @@ def _store(backend):
         return _RedisStore(backend)
     if isinstance(backend, DatabaseBackend):
         return _SqlStore(backend)
-    raise TypeError(f"fair share needs a Redis or database result backend, not {backend!r}")
+    return _Unbounded(backend)
+
+
+class _Unbounded:
+    """Another result backend (none the docs name): no shared counts to keep, every start
+    admitted, and a warning once per process."""
+
+    warned = False
+
+    def __init__(self, backend):
+        if not _Unbounded.warned:
+            _Unbounded.warned = True
+            log.warning("Fair share between clients needs a Redis or database result "
+                        "backend; %s has no shared counts: starts are not bounded per client",
+                        type(backend).__name__)
+
+    def admit(self, *_):
+        return None
+
+    def release(self, _task_id):
+        pass
 
 
 # --- Redis: atomic Lua scripts --------------------------------------------------------------
