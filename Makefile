@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-cors test lint docs screenshots bench system-deps clean
+.PHONY: setup demo demo-cors test test-today lint lock docs screenshots bench system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
@@ -27,6 +27,14 @@ demo-cors: setup
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# The lock files again, from pyproject.toml's ranges: today's pins are kept, new dependencies
+# pinned (UV="uv" ... --upgrade moves every pin). Needs uv: pip install uv.
+UV ?= uv
+lock:
+	$(UV) pip compile pyproject.toml --universal --python-version 3.11 -o requirements.txt
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		-c requirements.txt -o requirements-dev.txt
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
@@ -41,11 +49,18 @@ screenshots: system-deps setup
 	DESKTOP_SCREENSHOTS=docs/_static $(VENV)/bin/python -m pytest -q \
 		tests/test_desktop_flaskcors.py tests/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
 
+# Every test, the "today's stack" tier included (see test-today).
 test: system-deps setup
 	$(VENV)/bin/ruff check .
 	./build.sh
 	$(VENV)/bin/python -m pytest
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+
+# Only the "today's stack" tier (also part of make test): Python 3.14, RabbitMQ 4, Redis 8 in
+# a Debian testing root, and the quickstart on Debian 12's own python3, both made with
+# debootstrap once per machine (needs root).
+test-today: system-deps setup
+	$(VENV)/bin/python -m pytest tests/test_today_stack.py tests/test_debian_python.py
 
 bench: system-deps setup
 	$(PY) -m bench

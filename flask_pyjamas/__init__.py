@@ -45,6 +45,7 @@ _EXPORTS = {
     "InternalError": "flask_pyjamas.protocol.jsonrpc",
     "ServerError": "flask_pyjamas.protocol.jsonrpc",
     "dispatch": "flask_pyjamas.protocol.jsonrpc",
+    "Deferred": "flask_pyjamas.protocol.jsonrpc",
     "CorsPolicy": "flask_pyjamas.protocol.cors",
     # Flask glue
     "JSONRPCRequest": "flask_pyjamas.web.request",
@@ -54,6 +55,9 @@ _EXPORTS = {
     "rpc_post_response": "flask_pyjamas.web.transport",
     "JSONRPC": "flask_pyjamas.web.extension",
     "jsonrpc_endpoint": "flask_pyjamas.web.extension",
+    "serve_until_stopped": "flask_pyjamas.web.stopping",
+    "begin_stop": "flask_pyjamas.web.stopping",
+    "on_stop": "flask_pyjamas.web.stopping",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
     "CeleryMethods": "flask_pyjamas.tasks.methods",

@@ -5,39 +5,60 @@ Each value comes from, last one winning: the defaults below, the environment (re
 ``create_app``. The Celery settings use Celery's own lower-case names and live in the Flask
 config under ``CELERY``, as in Flask's guide "Background Tasks with Celery".
 
-===========================  =====================================================  ==============
-environment variable         meaning                                                default
-===========================  =====================================================  ==============
-``CORS_ALLOWED_ORIGINS``     page origins allowed to call (comma-separated; ``*``   the demo page
-                             = any origin)                                          on :8000
-``CORS_ALLOW_HEADERS``       request headers a preflight may ask for                ``Content-Type``
-``CORS_MAX_AGE``             seconds a browser may cache a preflight                ``86400``
-``MAX_CONTENT_LENGTH``       largest request body in bytes (larger: HTTP 413)       ``1048576``
-``RPC_MAX_BATCH``            calls in one batch (more: one -32600 error, and no     ``100``
-                             call runs)
-``RPC_MAX_WAIT``             seconds of long-poll waiting one HTTP request may      ``25``
-                             hold, shared by all ``get_result`` calls of a batch
-``RPC_MAX_TASKS``            tasks one HTTP request may start (more: -32005 for     ``10``
-                             each call past it)
-``RPC_MAX_HEAVY_TASKS``      heavy tasks (``CeleryMethods.task(..., heavy=True)``)  ``4``
-                             queued or running at once, across all web processes
-                             (more: -32006, busy)
-``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
-``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
-                             ``amqp://`` (the seed's names)
-``BROKER_PORT``              RabbitMQ port                                          ``5672``
-``BROKER_USER``              RabbitMQ user                                          ``guest``
-``BROKER_PASSWORD``          RabbitMQ password                                      ``guest``
-``BROKER_VHOST``             RabbitMQ virtual host                                  ``/``
-``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
-``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
-                             workers delete older ones, :mod:`.result_expiry`)
-``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
-                             error -32007); the production gunicorn config gives
-                             each process this many threads + 64
-``FLASKCELERY_INSTANCE``     folder of the embedded broker and result database      see below
-                             (an absolute path)
-===========================  =====================================================  ==============
+===============================  =================================================  ================
+environment variable             meaning                                            default
+===============================  =================================================  ================
+``CORS_ALLOWED_ORIGINS``         page origins allowed to call (comma-separated;     the demo page on
+                                 ``*`` = any origin)                                :8000
+``CORS_ALLOW_HEADERS``           request headers a preflight may ask for            ``Content-Type``
+``CORS_MAX_AGE``                 seconds a browser may cache a preflight            ``86400``
+``MAX_CONTENT_LENGTH``           largest request body in bytes (larger: HTTP 413)   ``1048576``
+``RPC_MAX_BATCH``                calls in one batch (more: one -32600 error, and    ``100``
+                                 no call runs)
+``RPC_MAX_WAIT``                 seconds of long-poll waiting one HTTP request may  ``25``
+                                 hold, shared by all ``get_result`` calls of a
+                                 batch
+``RPC_MAX_TASKS``                tasks one HTTP request may start (more: -32005     ``10``
+                                 for each call past it)
+``RPC_MAX_HEAVY_TASKS``          heavy tasks (``CeleryMethods.task(...,             ``4``
+                                 heavy=True)``) queued or running at once, across
+                                 all web processes (more: -32006, busy)
+``RPC_TRUSTED_PROXIES``          proxies in front of the server whose               ``0``
+                                 ``X-Forwarded-For`` is trusted: a client is the
+                                 address that many hops back (Werkzeug's
+                                 ``ProxyFix``)
+``RPC_TASKS_PER_MINUTE``         tasks one client may start per minute, across all  ``600``
+                                 web processes (more: -32006,
+                                 ``data.retry_after``)
+``RPC_QUEUED_BYTES_PER_CLIENT``  bytes of task arguments (JSON) one client may      ``1048576``
+                                 have queued, not yet started by a worker (more:
+                                 -32006)
+``RPC_MAX_QUEUED_TASKS``         tasks queued across the cluster (more: -32006)     ``1000``
+``RPC_MAX_QUEUED_BYTES``         bytes of task arguments queued across the cluster  ``67108864``
+                                 (more: -32006)
+``RPC_MAX_WAITS_PER_CLIENT``     long-polls one client may hold in one server       ``100``
+                                 process (more: -32007, ``data.retry_after``)
+``CELERY_BROKER_URL``            broker URL (``amqp://...``, ``redis://...``)       embedded
+``BROKER_HOST``                  RabbitMQ host: any ``BROKER_*`` name selects       ``localhost``
+                                 ``amqp://`` (the seed's names)
+``BROKER_PORT``                  RabbitMQ port                                      ``5672``
+``BROKER_USER``                  RabbitMQ user                                      ``guest``
+``BROKER_PASSWORD``              RabbitMQ password                                  ``guest``
+``BROKER_VHOST``                 RabbitMQ virtual host                              ``/``
+``CELERY_RESULT_BACKEND``        result backend URL (``redis://...``, ``db+...``)   embedded
+``CELERY_RESULT_EXPIRES``        seconds a result is kept (Redis: its TTL; a        ``86400``
+                                 database: workers delete older ones,
+                                 :mod:`.result_expiry`)
+``LONG_POLL_MAX_WAITERS``        long-polls one server process holds at once        ``1000``
+                                 (more: error -32007); the production gunicorn
+                                 config gives each process this many threads + 64
+``FLASKCELERY_INSTANCE``         folder of the embedded broker and result database  see below
+                                 (an absolute path)
+===============================  =================================================  ================
+
+``CELERY_TASK_DEFAULT_QUEUE_TYPE`` (default ``classic``): ``quorum`` puts the tasks on RabbitMQ
+quorum queues, replicated and durable, with countdowns held by RabbitMQ
+(:func:`queue_type_settings`); RabbitMQ only.
 
 The embedded broker and result database live in ``<instance>/<package>/``, where
 ``<instance>`` is the Flask app's ``instance_path`` (``instance/`` beside the example's
@@ -60,6 +81,7 @@ RPC_DEFAULTS = {
     "CORS_MAX_AGE": 86400,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "RPC_MAX_BATCH": 100,
+    "RPC_TRUSTED_PROXIES": 0,
 }
 
 # The Celery endpoint's limits (see the table above).
@@ -67,6 +89,13 @@ CELERY_LIMIT_DEFAULTS = {
     "RPC_MAX_WAIT": 25.0,  # below the 30 s timeout common in proxies
     "RPC_MAX_TASKS": 10,
     "RPC_MAX_HEAVY_TASKS": 4,
+    # Fair share between clients (flask_pyjamas.tasks.fair_share): a page starts a few tasks
+    # a minute; one client's burst cannot fill the queue or the workers' memory.
+    "RPC_TASKS_PER_MINUTE": 600,
+    "RPC_QUEUED_BYTES_PER_CLIENT": 1024 * 1024,
+    "RPC_MAX_QUEUED_TASKS": 1000,
+    "RPC_MAX_QUEUED_BYTES": 64 * 1024 * 1024,
+    "RPC_MAX_WAITS_PER_CLIENT": 100,
 }
 
 DEFAULT_RESULT_EXPIRES = 24 * 3600
@@ -102,12 +131,19 @@ ENVIRONMENT = {
     "RPC_MAX_WAIT": float,
     "RPC_MAX_TASKS": int,
     "RPC_MAX_HEAVY_TASKS": int,
+    "RPC_TRUSTED_PROXIES": int,
+    "RPC_TASKS_PER_MINUTE": int,
+    "RPC_QUEUED_BYTES_PER_CLIENT": int,
+    "RPC_MAX_QUEUED_TASKS": int,
+    "RPC_MAX_QUEUED_BYTES": int,
+    "RPC_MAX_WAITS_PER_CLIENT": int,
     "CELERY_BROKER_URL": str,
     "BROKER_HOST": str,
     "BROKER_PORT": int,
     "BROKER_USER": str,
     "BROKER_PASSWORD": str,
     "BROKER_VHOST": str,
+    "CELERY_TASK_DEFAULT_QUEUE_TYPE": str,
     "CELERY_RESULT_BACKEND": str,
     "CELERY_RESULT_EXPIRES": int,
     "LONG_POLL_MAX_WAITERS": int,
@@ -149,6 +185,9 @@ def rpc_settings(config: dict | None = None, environ=os.environ) -> dict:
         settings["CORS_ALLOWED_ORIGINS"] = split_list(settings["CORS_ALLOWED_ORIGINS"])
     for name in ("MAX_CONTENT_LENGTH", "RPC_MAX_BATCH"):
         settings[name] = int(_limit(name, settings[name]))
+    proxies = settings["RPC_TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise SettingError(f"RPC_TRUSTED_PROXIES={proxies!r} must be a whole number >= 0")
     return settings
 
 
@@ -209,7 +248,9 @@ def celery_settings(instance_path, environ=os.environ, *, import_name: str) -> d
     else:
         broker, transport_options = embedded_broker(instance)
     backend = env.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{instance / 'results.sqlite'}")
+    queues = queue_type_settings(env.get("CELERY_TASK_DEFAULT_QUEUE_TYPE", "classic"), broker)
     return {
+        **queues,
         "broker_url": broker,
         "broker_transport_options": transport_options,
         "result_backend": backend,
@@ -242,6 +283,41 @@ def celery_settings(instance_path, environ=os.environ, *, import_name: str) -> d
         "redis_socket_timeout": 5.0,
         "result_backend_transport_options": {"retry_policy": {"max_retries": 2}},
         "database_engine_options": {"connect_args": {"timeout": 30}},
+    }
+
+
+QUEUE_TYPES = ("classic", "quorum")
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+
+
+def queue_type_settings(queue_type: str, broker_url: str) -> dict:
+    """Celery's settings for ``CELERY_TASK_DEFAULT_QUEUE_TYPE`` (``classic`` or ``quorum``).
+
+    ``quorum`` (RabbitMQ 3.10 and later; what RabbitMQ 4 recommends for data that must
+    survive): the task queue is a quorum queue, replicated on every node of a cluster and
+    durable. Its exchange is a topic exchange, so that a countdown (or ETA) task goes to
+    RabbitMQ's delayed-delivery queues that Celery's workers declare (Celery's "native
+    delayed delivery") and reaches the task queue when it is due, instead of waiting in a
+    worker's memory. The control (cancel, inspect) and event (Flower) queues stay Celery's
+    exclusive, non-durable ones, which RabbitMQ 4 keeps allowing (it deprecates transient
+    queues that are not exclusive). ``classic``: Celery's defaults, and the only choice for
+    the embedded broker and Redis.
+    """
+    if queue_type not in QUEUE_TYPES:
+        raise SettingError(f"CELERY_TASK_DEFAULT_QUEUE_TYPE={queue_type!r} must be one of "
+                           f"{', '.join(QUEUE_TYPES)}")
+    if queue_type == "classic":
+        return {"task_default_queue_type": "classic"}
+    scheme = broker_url.partition("://")[0]
+    if scheme not in AMQP_SCHEMES:
+        raise SettingError("CELERY_TASK_DEFAULT_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// "
+                           f"broker), not {scheme}://")
+    return {
+        "task_default_queue_type": "quorum",
+        "task_default_exchange_type": "topic",
+        "worker_detect_quorum_queues": True,  # per-consumer prefetch: no global QoS on quorum
+        "control_queue_exclusive": True,
+        "event_queue_exclusive": True,
     }
 
 

@@ -3,20 +3,22 @@
 # RabbitMQ and Redis (Celery broker and result backend), wrk (benchmarks), nginx and Apache
 # (the deployment configs in docs/deploy/ are tested against both), Node.js (runs the
 # bundled JavaScript in a unit test), Xvfb and xwd (x11-apps) for the desktop client's tests
-# and screenshots, the Tk library tkinter links against, and iproute2 (`ip netns`: a worker
-# on another "machine", a network namespace).
-# Skips what is already there; without root it says what is missing and carries on.
+# and screenshots, the Tk library tkinter links against (libtk8.6 for a Python built from
+# source such as pyenv's; python3-tk for Debian's own python3), python3-venv (Debian's python3
+# makes no virtual environment without it), iproute2 (`ip netns`: a worker on another
+# "machine", a network namespace) and debootstrap (the "today's stack" tier's Debian roots).
+# Skips what is already there; without root it says, in one line, what is missing and the one
+# command that installs it, and carries on (the tests that need them are skipped).
 set -euo pipefail
 packages=(chromium rabbitmq-server redis-server wrk nginx apache2 nodejs xvfb x11-apps libtk8.6
-          iproute2)
+          python3-tk python3-venv iproute2 debootstrap)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-system-deps: not root; missing Debian packages: ${missing[*]}" >&2
-  echo "install-system-deps: tests that need them are skipped (or fail with CI=true)." >&2
+  echo "install-system-deps: missing Debian packages (${missing[*]}): run 'sudo make system-deps'; until then the tests that need them are skipped (CI=true: they fail)" >&2
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive

@@ -13,7 +13,7 @@ if ! "$python" -m venv "$venv" 2>/dev/null; then
     rm -rf "$venv"
     "$python" -m venv "$venv"
   else
-    echo "setup-venv: '$python -m venv' failed; on Debian: sudo apt-get install python3-venv" >&2
+    echo "setup-venv: '$python -m venv' failed: Debian's python3 needs python3-venv: run 'sudo make system-deps' (or: sudo apt-get install python3-venv)" >&2
     exit 1
   fi
 fi

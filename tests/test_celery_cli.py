@@ -49,7 +49,7 @@ def test_runserver_and_celeryd_as_the_readme_says(embedded_env, tmp_path):
         wait_until_ready(CeleryWorker(proc, "readme@%h", worker_log), timeout=60)
         task_id = post_rpc(port, "uppercase", ["from the readme"])["result"]["task_id"]
         reply = post_rpc(port, "get_result", {"task_id": task_id, "wait": 20})
-        assert reply["result"] == {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS",
+        assert reply["result"] == {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS:",
                                    "result": "FROM THE README", "echo": "FROM THE README"}
     assert "Running on http://127.0.0.1:%d" % port in (tmp_path / "runserver.log").read_text()
 

@@ -45,7 +45,7 @@ def result_of(reply: dict) -> dict:
 def done(task_id: str, result, echo: bool = True) -> dict:
     """A SUCCESS reply: the result under "result", and under "echo" too for the echo tasks
     (the 2012 client reads it)."""
-    reply = {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS", "result": result}
+    reply = {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS:", "result": result}
     return {**reply, "echo": result} if echo else reply
 
 
@@ -93,7 +93,7 @@ def test_a_countdown_task_is_pending_then_succeeds(client):
     task_id = start(client, "echo", text="later", countdown=1)
     replies = poll_until_done(client, task_id)
     assert result_of(replies[0]) == {"task_id": task_id, "state": "PENDING",
-                                     "revision": "PENDING"}
+                                     "revision": "SENT:"}
     assert result_of(replies[-1])["echo"] == "later"
 
 
@@ -118,7 +118,7 @@ def test_the_heavy_task_reports_progress(client):
     assert [p["current"] for p in progress] == sorted(p["current"] for p in progress)
     assert replies[-1] == done(task_id, PRIMES_BELOW_2E8, echo=False)
     revisions = [reply["revision"] for reply in replies]
-    assert all(f"{p['current']}/{p['total']}" in revision
+    assert all(revision == f"PROGRESS:{p['current']}"
                for p, revision in zip(progress, [r for r in revisions if "PROGRESS" in r],
                                       strict=True))
 
@@ -140,7 +140,7 @@ def test_cancel_before_the_task_runs(client, worker):
     assert result_of(rpc(client, "cancel", [task_id])) == {"task_id": task_id, "state": "REVOKED"}
     wait_for_dropped(worker, task_id)  # its countdown over, the worker did not run it
     assert result_of(rpc(client, "get_result", [task_id])) == {
-        "task_id": task_id, "state": "REVOKED", "revision": "REVOKED"}
+        "task_id": task_id, "state": "REVOKED", "revision": "REVOKED:"}
 
 
 def test_cancel_stops_a_running_task(client, worker):
@@ -234,7 +234,7 @@ def test_a_start_with_wait_answers_with_the_result(client, method):
 
 def test_a_start_whose_wait_ends_first_gives_the_id_to_poll(client):
     reply = result_of(rpc(client, "echo", {"text": "later", "countdown": 3, "wait": 0.05}))
-    assert reply == {"task_id": reply["task_id"], "state": "PENDING", "revision": "PENDING"}
+    assert reply == {"task_id": reply["task_id"], "state": "PENDING", "revision": "SENT:"}
     final = result_of(rpc(client, "get_result", {"task_id": reply["task_id"], "wait": 20}))
     assert final["echo"] == "later"
 

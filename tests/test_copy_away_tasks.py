@@ -173,13 +173,13 @@ def test_start_then_progress_then_the_result(server):
     assert all(p["total"] == 20 and 1 <= p["current"] <= 20 for p in progress)
     assert len({reply["revision"] for reply in seen if reply["state"] == "PROGRESS"}) == \
         len({p["current"] for p in progress})  # a new revision for each new progress
-    assert seen[-1] == {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS",
+    assert seen[-1] == {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS:",
                         "result": "20 steps"}  # no "echo": that is the echo tasks' alias
 
 
 def test_the_one_request_path(server):
     reply = server.result("slow_steps", steps=2, pause=0.01, wait=20)
-    assert reply == {"task_id": reply["task_id"], "state": "SUCCESS", "revision": "SUCCESS",
+    assert reply == {"task_id": reply["task_id"], "state": "SUCCESS", "revision": "SUCCESS:",
                      "result": "2 steps"}
 
 

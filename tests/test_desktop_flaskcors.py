@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import threading
-import tkinter
 
 import pytest
 
@@ -25,8 +24,10 @@ from tests.support.desktop import (
     wait_for_tk_application,
     wait_until,
 )
-from tests.support.processes import PYTHON, free_port, running
+from tests.support.processes import PYTHON, free_port, require_module, running
 from tests.test_flaskcors_browser import BUTTONS, METHODS, ORIGINAL_TEXT
+
+tkinter = require_module("tkinter", "python3-tk")
 
 pytestmark = pytest.mark.desktop
 

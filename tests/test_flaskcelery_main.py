@@ -123,9 +123,9 @@ def test_rpc_through_the_demo_worker(demo, method, expected):
     params = {"task_id": started["task_id"], "bogus": "blue"}
     first = rpc(demo, "get_result", params)["result"]
     assert first == {"task_id": started["task_id"], "state": "PENDING",  # the 1 s countdown
-                     "revision": "PENDING"}
+                     "revision": "SENT:"}
     done = rpc(demo, "get_result", {**params, "wait": 20})["result"]
-    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "revision": "SUCCESS",
+    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "revision": "SUCCESS:",
                     "result": expected, "echo": expected}
 
 

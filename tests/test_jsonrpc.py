@@ -3,6 +3,7 @@
 import pytest
 
 from flask_pyjamas.protocol.jsonrpc import (
+    Deferred,
     InvalidParams,
     MethodNotFound,
     MethodRegistry,
@@ -266,3 +267,30 @@ def test_type_checks_follow_annotations():
     with pytest.raises(InvalidParams):
         methods._lookup("scale").bind(["x", 1])
 
+
+
+def test_the_deferred_results_of_a_batch_are_resolved_after_every_call_ran():
+    events = []
+    methods = MethodRegistry()
+
+    @methods.method
+    def later(n: int):
+        events.append(f"run {n}")
+
+        def resolve():
+            events.append(f"resolve {n}")
+            if n == 2:
+                raise InvalidParams(data="two")
+            return n * 10
+
+        return Deferred(resolve)
+
+    batch = [{"jsonrpc": "2.0", "id": n, "method": "later", "params": [n]} for n in (1, 2)]
+    batch.append({"jsonrpc": "2.0", "method": "later", "params": [3]})  # a notification
+    replies = dispatch(batch, methods)
+    assert events == ["run 1", "run 2", "run 3", "resolve 1", "resolve 2", "resolve 3"]
+    assert replies == [{"jsonrpc": "2.0", "id": 1, "result": 10},
+                       {"jsonrpc": "2.0", "id": 2,
+                        "error": {"code": -32602, "message": "Invalid params", "data": "two"}}]
+    single = dispatch({"jsonrpc": "2.0", "id": 9, "method": "later", "params": [4]}, methods)
+    assert single == {"jsonrpc": "2.0", "id": 9, "result": 40}

@@ -1,8 +1,11 @@
 """The long-polls of one HTTP request share one budget of ``RPC_MAX_WAIT`` seconds
-(``flask_pyjamas.tasks.waiting.wait_until_done``), a batch included.
+(``flask_pyjamas.tasks.waiting.wait_until_done``), a batch included: each ends by the
+request's deadline.
 
 A unit test of that one function: the watcher and the clock are fakes, so nothing waits.
 """
+
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -27,15 +30,18 @@ class FakeClock:
 
 
 class FakeWatcher:
-    """Records each wait's timeout and lets it run out on the fake clock."""
+    """Records each parked wait's timeout; collecting one lets it run out on the fake clock."""
 
     def __init__(self, clock: FakeClock):
         self.clock = clock
         self.timeouts: list[float] = []
 
-    def wait(self, task_id: str, timeout: float) -> bool:
-        self.timeouts.append(timeout)
-        self.clock.now += timeout
+    def park(self, task_id: str, deadline: float, since=None, client=None):
+        self.timeouts.append(deadline - self.clock.now)
+        return SimpleNamespace(task_id=task_id, deadline=deadline)
+
+    def collect(self, waiter):
+        self.clock.now = max(self.clock.now, waiter.deadline)
         return False, None
 
 

@@ -3,8 +3,6 @@ back, Timer on ``after``, JSONService answers on the Tk thread, and the headless
 after a window."""
 
 import threading
-import tkinter
-from tkinter import ttk
 
 import pytest
 
@@ -22,6 +20,10 @@ from pyjamas.ui.TextArea import TextArea
 from pyjamas.ui.VerticalPanel import VerticalPanel
 from tests import test_pyjamas_ui
 from tests.support.desktop import wait_until
+from tests.support.processes import require_module
+
+tkinter = require_module("tkinter", "python3-tk")
+ttk = require_module("tkinter.ttk", "python3-tk")
 
 pytestmark = pytest.mark.desktop
 

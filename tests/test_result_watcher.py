@@ -9,6 +9,7 @@ watcher against a real Redis server, with the states stored as a worker stores t
 
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -19,8 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from flask_pyjamas.tasks.redis_notifier import notifier_for
-from flask_pyjamas.tasks.result_store import read_states
-from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters
+from flask_pyjamas.tasks.result_store import change_probe, read_metas, read_states
+from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters, revision
 from tests.support.services import Redis
 from tests.support.waiting import wait_for
 
@@ -118,7 +119,8 @@ def test_a_wait_that_times_out_is_false_and_leaves_nothing_watched(backend):
     task_id = str(uuid.uuid4())
     backend.states[task_id] = STARTED
     watcher = new_watcher(backend)
-    assert watcher.wait(task_id, 0.05) == (False, None)
+    # It carries the last state read: answering the timeout needs no read of its own.
+    assert watcher.wait(task_id, 0.05) == (False, {"status": STARTED})
     assert watcher.waiting == 0
     calls = len(backend.calls)
     other = str(uuid.uuid4())
@@ -208,7 +210,8 @@ def redis_app(redis_server):
 
 
 class CountingReads:
-    """read_states on a real backend, recording the ids of every call."""
+    """read_metas on a real backend (what the app's watcher reads), recording the ids of
+    every call."""
 
     def __init__(self, backend):
         self.backend = backend
@@ -216,7 +219,7 @@ class CountingReads:
 
     def __call__(self, task_ids):
         self.calls.append(list(task_ids))
-        return read_states(self.backend, task_ids)
+        return read_metas(self.backend, task_ids)
 
     def ids_read(self) -> set[str]:
         return {task_id for call in list(self.calls) for task_id in call}
@@ -260,7 +263,8 @@ def test_a_task_done_before_its_subscription_is_seen_by_the_first_read(redis_app
     task_id = str(uuid.uuid4())
     backend.store_result(task_id, "early", SUCCESS)  # published before anyone listened
     watcher = notified_watcher(backend, CountingReads(backend))
-    assert watcher.wait(task_id, 30) == (True, None)  # seen by a read: no meta with it
+    done, meta = watcher.wait(task_id, 30)  # seen by the read, which carries the result
+    assert done and meta["status"] == SUCCESS and meta["result"] == "early"
 
 
 def test_notified_reads_per_beat_cover_every_waiter(redis_app):
@@ -336,3 +340,130 @@ def test_notifications_work_past_descriptor_1024(redis_app):
         for fd in filler:
             os.close(fd)
     assert outcomes == {task_id: True}
+
+
+# --- revisions, probes, limits per client, releases --------------------------------------
+
+def progress(current: int) -> dict:
+    return {"status": "PROGRESS", "result": {"current": current, "total": 10}}
+
+
+def test_a_waiter_with_since_wakes_on_a_progress_step_with_its_meta(backend):
+    task_id = str(uuid.uuid4())
+    backend.states[task_id] = progress(1)
+    watcher = new_watcher(backend)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(
+        wait=watcher.wait(task_id, 30, since=revision(progress(1)))))
+    thread.start()
+    wait_for(lambda: len(backend.calls) >= 3, what="a few reads of the unchanged task")
+    assert thread.is_alive()  # the same revision: it waits on
+    backend.states[task_id] = progress(2)
+    join([thread])
+    assert outcome["wait"] == (True, progress(2))
+
+
+def test_a_waiter_without_since_waits_past_progress_steps(backend):
+    task_id = str(uuid.uuid4())
+    backend.states[task_id] = progress(1)
+    watcher = new_watcher(backend)
+    threads, outcomes = park(watcher, [task_id])
+    backend.states[task_id] = progress(2)
+    calls = len(backend.calls)
+    wait_for(lambda: len(backend.calls) >= calls + 3, what="reads after the step")
+    assert threads[0].is_alive()
+    backend.states[task_id] = SUCCESS
+    join(threads)
+    assert outcomes == {task_id: True}
+
+
+def test_with_a_probe_nothing_is_read_again_until_a_commit(backend):
+    ids = [str(uuid.uuid4()) for _ in range(50)]
+    backend.states.update(dict.fromkeys(ids, STARTED))
+    version = [0]
+    probes = []
+
+    def probe():
+        probes.append(version[0])
+        return version[0]
+
+    watcher = ResultWatcher(backend.read_states, max_waiters=100, first_delay=FIRST,
+                            max_interval=BEAT, probe=probe)
+    threads, outcomes = park(watcher, ids)
+
+    def every_id_read():
+        with backend.lock:
+            return {i for call in backend.calls for i in call} == set(ids)
+
+    wait_for(every_id_read, what="a first read of every id")
+    reads, probed = len(backend.calls), len(probes)
+    wait_for(lambda: len(probes) >= probed + 20, what="more probes on the beat")
+    assert len(backend.calls) == reads  # nothing committed: no read
+    backend.states.update(dict.fromkeys(ids, SUCCESS))
+    version[0] += 1  # a commit
+    join(threads)
+    assert outcomes == dict.fromkeys(ids, True)
+
+
+def test_sqlite_data_version_changes_with_a_commit_elsewhere(tmp_path):
+    celery_app = Celery("t", backend=f"db+sqlite:///{tmp_path / 'results.sqlite'}")
+    [task_id] = stored_ids(celery_app, 1)
+    probe = change_probe(celery_app.backend)
+    first = probe()
+    assert probe() == first
+    celery_app.backend.store_result(task_id, None, SUCCESS)
+    assert probe() != first
+    assert change_probe(Celery("t", backend="redis://127.0.0.1:1/0").backend) is None
+
+
+def test_the_database_read_carries_the_progress(tmp_path):
+    celery_app = Celery("t", backend=f"db+sqlite:///{tmp_path / 'results.sqlite'}")
+    task_id = str(uuid.uuid4())
+    celery_app.backend.store_result(task_id, {"current": 3, "total": 9}, "PROGRESS")
+    meta = read_metas(celery_app.backend, [task_id])[task_id]
+    assert revision(meta) == "PROGRESS:3"
+
+
+def test_waiters_past_the_limit_of_their_client_are_refused_with_retry_after(backend):
+    backend.states.update(a=STARTED, b=STARTED, c=STARTED)
+    watcher = ResultWatcher(backend.read_states, max_waiters=10, max_per_client=1,
+                            first_delay=FIRST, max_interval=BEAT)
+    first = watcher.park("a", time.monotonic() + 5, client="10.0.0.1")
+    with pytest.raises(TooManyWaiters) as refused:
+        watcher.park("b", time.monotonic() + 5, client="10.0.0.1")
+    assert refused.value.per_client and 1 <= refused.value.retry_after <= 5
+    other = watcher.park("c", time.monotonic() + 5, client="10.0.0.2")  # another client
+    watcher.release(first)
+    watcher.release(other)
+    assert watcher.collect(first)[0] and watcher.collect(other)[0]
+    assert watcher.waiting == 0 and watcher.waiting_for("10.0.0.1") == 0
+
+
+def test_release_all_answers_every_waiter_and_every_later_one(backend):
+    ids = [str(uuid.uuid4()) for _ in range(5)]
+    backend.states.update(dict.fromkeys(ids, STARTED))
+    watcher = new_watcher(backend)
+    threads, outcomes = park(watcher, ids)
+    watcher.release_all()
+    join(threads)
+    assert outcomes == dict.fromkeys(ids, True)
+    assert watcher.wait(ids[0], 30) == (True, None)  # at once: the server stops
+
+
+def test_notified_waiters_with_since_wake_on_a_published_progress_step(redis_app):
+    backend = redis_app.backend
+    [task_id] = running_tasks(backend, 1)
+    backend.store_result(task_id, {"current": 1, "total": 10}, "PROGRESS")
+    reads = CountingReads(backend)
+    watcher = notified_watcher(backend, reads)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(
+        wait=watcher.wait(task_id, 30, since="PROGRESS:1")))
+    thread.start()
+    wait_for(lambda: task_id in reads.ids_read(), what="the subscription confirmed")
+    calls = len(reads.calls)
+    backend.store_result(task_id, {"current": 2, "total": 10}, "PROGRESS")
+    join([thread])
+    done, meta = outcome["wait"]
+    assert done and revision(meta) == "PROGRESS:2", meta
+    assert len(reads.calls) == calls  # heard, not read

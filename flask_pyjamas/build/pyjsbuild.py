@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from flask_pyjamas.build.jsbundle import BundleError, bundle, bundled_modules
+from flask_pyjamas.build.transcrypt_compat import unsupported_python
 from flask_pyjamas.build.trim_imports import trim_directory
 
 PUBLIC = "public"
@@ -58,10 +59,14 @@ def client_roots() -> list[Path]:
 def compile_page(page: Path, js_dir: Path) -> None:
     """Transcrypt ``page`` into ``js_dir``, tidy the result (:mod:`.trim_imports`) and join
     it into one file, ``js_dir/<page>.js`` (:mod:`flask_pyjamas.build.jsbundle`)."""
+    reason = unsupported_python()
+    if reason:
+        raise BuildError(reason)
     xpath = "$".join(str(root) for root in client_roots())
+    # The compiler, made to run on this Python (.transcrypt_compat), in a process of its own.
     # -b: rebuild everything; -n: no minifier (it needs Java); -xp: where the packages are
-    command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-od", str(js_dir), "-xp", xpath,
-               str(page)]
+    command = [sys.executable, "-m", "flask_pyjamas.build.transcrypt_compat", "-b", "-n",
+               "-od", str(js_dir), "-xp", xpath, str(page)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=page.parent)
     if result.returncode != 0:
         raise BuildError(f"Transcrypt failed to compile {page}:\n{result.stdout}{result.stderr}")

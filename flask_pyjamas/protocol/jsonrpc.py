@@ -70,6 +70,21 @@ class ServerError(RPCError):
     code, message = SERVER_ERROR, "Server error"
 
 
+class Deferred:
+    """A method's result that is not ready yet: ``resolve()`` gives it (or raises an
+    :class:`RPCError`), blocking until it is.
+
+    :func:`dispatch` runs every call of a batch in order first, then resolves their deferred
+    results, so waits that each call started (a long-poll parks its waiter when its call
+    runs) go on side by side: a batch of waits takes as long as its longest.
+    """
+
+    __slots__ = ("resolve",)
+
+    def __init__(self, resolve: Callable[[], object]):
+        self.resolve = resolve
+
+
 # Annotations that are checked before a call: a JSON value of another type is -32602.
 _CHECKED_TYPES = (str, int, float, bool, list, dict)
 
@@ -266,36 +281,64 @@ def _check_request(request) -> None:
 
 def call(request, registry: MethodRegistry, *, debug: bool = False) -> dict | None:
     """Answer one request object; None for a notification (which is run all the same)."""
+    is_notification, reply = _run(request, registry, debug)
+    reply = _resolve(reply, debug)
+    return None if is_notification else reply
+
+
+def _run(request, registry: MethodRegistry, debug: bool) -> tuple[bool, dict]:
+    """Run one request object: (is it a notification, its reply, whose result may be a
+    :class:`Deferred`)."""
     try:
         _check_request(request)
     except InvalidRequest as exc:
         request_id = request.get("id") if isinstance(request, dict) and _valid_id(request) else None
-        return _error(request_id, exc)
+        return False, _error(request_id, exc)
 
-    is_notification = "id" not in request
     request_id = request.get("id")
     try:
         method = registry._lookup(request["method"])
         result = method.invoke(request.get("params", []))
-    except RPCError as exc:
-        reply = _error(request_id, exc)
-    except Exception as exc:  # a bug in a method: log it, tell the client no more than needed
-        log.exception("JSON-RPC method %r failed", request["method"])
-        data = (
-            {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
-            if debug
-            else None
-        )
-        reply = _error(request_id, InternalError(data=data))
+    except Exception as exc:
+        reply = _failure(request_id, request["method"], exc, debug)
     else:
         reply = {"jsonrpc": "2.0", "id": request_id, "result": result}
-    return None if is_notification else reply
+    return "id" not in request, reply
+
+
+def _resolve(reply: dict, debug: bool) -> dict:
+    """``reply`` with its deferred result (if any) resolved."""
+    result = reply.get("result")
+    if type(result) is not Deferred:
+        return reply
+    try:
+        return {**reply, "result": result.resolve()}
+    except Exception as exc:
+        return _failure(reply["id"], "(deferred)", exc, debug)
+
+
+def _failure(request_id, method: str, exc: Exception, debug: bool) -> dict:
+    """The error reply for a call that raised ``exc``."""
+    if isinstance(exc, RPCError):
+        return _error(request_id, exc)
+    # A bug in a method: log it, tell the client no more than needed.
+    log.error("JSON-RPC method %r failed", method, exc_info=exc)
+    data = (
+        {"type": type(exc).__name__, "message": str(exc),
+         "traceback": "".join(traceback.format_exception(exc))}
+        if debug
+        else None
+    )
+    return _error(request_id, InternalError(data=data))
 
 
 def dispatch(payload, registry: MethodRegistry, *, debug: bool = False,
              max_batch: int | None = None) -> dict | list | None:
     """Answer a parsed JSON-RPC payload: one request or a batch (of at most ``max_batch``
     calls: a longer one is a single -32600 error, and no call runs).
+
+    The calls of a batch run in order; then their :class:`Deferred` results are resolved,
+    so the waits they started run side by side.
 
     Returns the reply to serialise, or None when nothing is to be sent back (a notification,
     or a batch of notifications only).
@@ -305,8 +348,10 @@ def dispatch(payload, registry: MethodRegistry, *, debug: bool = False,
             return _error(None, InvalidRequest(data="an empty batch"))
         if max_batch is not None and len(payload) > max_batch:
             return _error(None, batch_too_large(max_batch))
-        replies = [call(request, registry, debug=debug) for request in payload]
-        replies = [reply for reply in replies if reply is not None]
+        runs = [_run(request, registry, debug) for request in payload]
+        replies = [_resolve(reply, debug) for _, reply in runs]
+        replies = [reply for (notification, _), reply in zip(runs, replies, strict=True)
+                   if not notification]
         return replies or None
     return call(payload, registry, debug=debug)
 

@@ -17,6 +17,7 @@ from flask import Flask
 from flask_pyjamas.tasks.embedded_broker import prepare_embedded
 from flask_pyjamas.tasks.records import stop_if_cancelled
 from flask_pyjamas.tasks.result_expiry import ResultCleanup
+from flask_pyjamas.tasks.result_store import share_database_backend
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -44,5 +45,6 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.steps["worker"].add(ResultCleanup)  # results expire with no beat running
     celery_app.set_default()
+    share_database_backend(celery_app)  # one engine per process, not one per query
     app.extensions["celery"] = celery_app
     return celery_app

@@ -87,13 +87,15 @@ from flask_pyjamas.tasks.errors import (
     current_celery,
     task_meta,
 )
+from flask_pyjamas.tasks.fair_share import admit_start, release_queued
 from flask_pyjamas.tasks.records import (
     forget_issued,
     issued_task_name,
     record_issued,
     request_cancel,
 )
-from flask_pyjamas.tasks.states import SENT, client_state, progress, revision
+from flask_pyjamas.tasks.result_watcher import revision
+from flask_pyjamas.tasks.states import SENT, client_state, progress
 from flask_pyjamas.tasks.task_slots import claim_slot
 
 log = logging.getLogger(__name__)
@@ -187,20 +189,18 @@ class CeleryMethods(MethodRegistry):
         :meth:`task` call it.
 
         ``task_id``: the client's (-32602 unless a new random UUID), else a new one. Errors:
-        -32005 past the request's ``RPC_MAX_TASKS``, -32006 for a ``heavy`` task when the
-        cluster's heavy-task slots are all taken, -32000/-32003 when the broker or the
-        result backend is unavailable.
+        -32005 past the request's ``RPC_MAX_TASKS``, -32006 past a fair-share bound or, for
+        a ``heavy`` task, when the cluster's heavy-task slots are all taken, -32000/-32003
+        when the broker or the result backend is unavailable. With ``wait``, the answer may
+        be a deferred one (:func:`.waiting.answer_when_changed`): return it as it is.
         """
         name = _task_name(task)
-        self._admit(name, args, kwargs)
+        task_id = str(uuid.uuid4()) if task_id is None else _random_id(task_id)
+        self._admit(task_id, args, kwargs, countdown)
         celery = current_celery()
-        if task_id is None:
-            task_id = str(uuid.uuid4())
-            self._record(celery.backend, task_id, name)
-        else:  # refused unless random, and new: recorded only if nothing else is
-            task_id = _random_id(task_id)
-            if not self._record(celery.backend, task_id, name):
-                raise InvalidParams(data="task_id is already in use: choose a new UUID")
+        # recorded only if nothing else is: a client-chosen id must be new
+        if not self._record(celery.backend, task_id, name):
+            raise InvalidParams(data="task_id is already in use: choose a new UUID")
         if heavy:
             self._take_heavy_slot(celery.backend, task_id)
         try:
@@ -210,25 +210,23 @@ class CeleryMethods(MethodRegistry):
             log.warning("Broker unavailable, %s not sent: %s", name, exc)
             _forget_quietly(celery.backend, task_id)
             raise ServerError("Broker unavailable", code=BROKER_UNAVAILABLE) from None
-        if wait > 0:
-            try:
-                meta = waiting.wait_until_done(task_id, {"status": SENT, "result": None}, wait)
-            except ServerError as exc:  # the task is on its way: its id must reach the client
-                exc.data = {**(exc.data or {}), "task_id": task_id}
-                raise
-            return self._reply(task_id, meta, name)
+        if wait > 0:  # an error's data carries the id: the task is on its way
+            return waiting.answer_when_changed(
+                task_id, {"status": SENT, "result": None}, wait, None,
+                lambda meta: self._reply(task_id, meta, name), {"task_id": task_id})
         return {"task_id": task_id}
 
-    def _admit(self, task_name: str, args, kwargs: dict | None) -> None:
+    def _admit(self, task_id: str, args, kwargs: dict | None, countdown: float) -> None:
         """The one place a start is admitted, before anything is recorded or sent (every
-        limit on starting tasks belongs here): count one more task started by this HTTP
-        request, -32005 past ``RPC_MAX_TASKS``."""
+        limit on starting tasks belongs here): -32005 past the request's ``RPC_MAX_TASKS``,
+        then the fair share between clients (:func:`.fair_share.admit_start`, -32006)."""
         started = g.get("tasks_started", 0)
         limit = current_app.config["RPC_MAX_TASKS"]
         if started >= limit:
             raise ServerError("Too many tasks in one request", code=TOO_MANY_TASKS,
                               data={"max_tasks": limit})
         g.tasks_started = started + 1
+        admit_start(task_id, [args, kwargs] if kwargs else args, countdown)
 
     @staticmethod
     def _record(backend, task_id: str, name: str) -> bool:
@@ -265,10 +263,8 @@ class CeleryMethods(MethodRegistry):
         task_id = checked_id(task_id)
         if since_revision is not None and not isinstance(since_revision, str):
             raise InvalidParams(data="since_revision must be a string")
-        meta = self._known_meta(task_id)
-        if wait > 0:
-            meta = _wait(task_id, meta, wait, since_revision)
-        return self._reply(task_id, meta)
+        return waiting.answer_when_changed(task_id, self._known_meta(task_id), wait,
+                                           since_revision, lambda meta: self._reply(task_id, meta))
 
     def cancel(self, task_id: str) -> dict:
         """Cancel the task: a waiting task never runs, a running one stops at its next
@@ -285,6 +281,7 @@ class CeleryMethods(MethodRegistry):
         celery = current_celery()
         try:
             request_cancel(celery.backend, task_id)
+            release_queued(celery.backend, task_id)
         except BACKEND_ERRORS as exc:
             raise backend_unavailable(exc) from None
         try:
@@ -322,14 +319,6 @@ class CeleryMethods(MethodRegistry):
         elif (done := progress(meta)) is not None:
             reply["progress"] = done
         return reply
-
-
-def _wait(task_id: str, meta: dict, wait: float, since_revision: str | None) -> dict:
-    """Wait until the task is done, or (``since_revision``) until its revision differs."""
-    wait_for_change = getattr(waiting, "wait_for_change", None)
-    if since_revision is None or wait_for_change is None:
-        return waiting.wait_until_done(task_id, meta, wait)
-    return wait_for_change(task_id, meta, wait, since_revision)
 
 
 def _issued_name(task_id: str) -> str | None:

@@ -1,9 +1,9 @@
-"""What a client sees of a task's stored state: its state name, its progress, its revision.
+"""What a client sees of a task's stored state: its state name and its progress.
 
 A task reports progress with Celery's own ``self.update_state(state="PROGRESS",
-meta={"current": c, "total": t})``; :func:`progress` reads it back. :func:`revision` is the
-short string a follower compares (``get_result(task_id, wait, since_revision)``): it changes
-whenever the state or the progress does.
+meta={"current": c, "total": t})``; :func:`progress` reads it back. Its revision, the short
+string a follower compares (``get_result(task_id, wait, since_revision)``), is
+:func:`.result_watcher.revision`'s.
 """
 
 PROGRESS = "PROGRESS"  # Celery's convention for a running task with meta {"current", "total"}
@@ -29,17 +29,3 @@ def progress(meta: dict) -> dict | None:
         return None
     return {"current": result.get("current"), "total": result.get("total")}
 
-
-def revision(meta: dict) -> str:
-    """An opaque string that changes whenever the task's state or progress changes.
-
-    >>> revision({"status": "SENT", "result": None})
-    'PENDING'
-    >>> revision({"status": "PROGRESS", "result": {"current": 3, "total": 10}})
-    'PROGRESS:3/10'
-    """
-    state = client_state(meta)
-    done = progress(meta)
-    if done is None:
-        return state
-    return f"{state}:{done['current']}/{done['total']}"

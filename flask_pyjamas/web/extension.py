@@ -25,6 +25,7 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_pyjamas.protocol.cors import CorsPolicy
 from flask_pyjamas.protocol.jsonrpc import INTERNAL_ERROR
@@ -66,7 +67,9 @@ class JSONRPC:
     def init_app(self, app: Flask) -> None:
         """Set ``app`` up: settings, request class, CORS and error bodies for its JSON-RPC
         endpoints. A request class of the app's own must subclass
-        :class:`~flask_pyjamas.web.request.JSONRPCRequest`."""
+        :class:`~flask_pyjamas.web.request.JSONRPCRequest`. With ``RPC_TRUSTED_PROXIES`` = N
+        > 0, a request's ``remote_addr`` (the client of the per-client limits) is the
+        address N hops back in ``X-Forwarded-For`` (Werkzeug's ``ProxyFix``)."""
         given = {name: app.config[name] for name in RPC_DEFAULTS
                  if app.config.get(name) is not None}
         app.config.update(rpc_settings(given))
@@ -75,6 +78,8 @@ class JSONRPC:
         elif not issubclass(app.request_class, JSONRPCRequest):
             raise TypeError(f"{app.name}: app.request_class must be a subclass of "
                             "flask_pyjamas.JSONRPCRequest to read application/json-rpc")
+        if app.config["RPC_TRUSTED_PROXIES"]:  # the client is who the proxies saw
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["RPC_TRUSTED_PROXIES"])
         app.extensions[EXTENSION_KEY] = CorsPolicy.from_config(app.config)
         app.after_request(_add_cors_headers)
         app.register_error_handler(HTTPException, _http_error)

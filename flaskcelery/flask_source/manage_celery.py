@@ -21,7 +21,7 @@ import sys
 
 import click
 
-from flask_pyjamas import QuietRequestHandler, SettingError, run_flower
+from flask_pyjamas import QuietRequestHandler, SettingError, run_flower, serve_until_stopped
 
 from .FlaskEchoApp import create_app
 
@@ -39,9 +39,12 @@ def cli() -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def runserver(host: str, port: int, debug: bool) -> None:
-    """The Flask server with the Celery view (Werkzeug's development server)."""
-    create_app().run(host=host, port=port, debug=debug, use_reloader=False,
-                     request_handler=QuietRequestHandler)  # Server: names no versions
+    """The Flask server with the Celery view (Werkzeug's development server). SIGTERM or
+    Ctrl-C stops it gracefully: waiting requests answer with their task's state first."""
+    app = create_app()
+    app.debug = debug
+    serve_until_stopped(app, host, port,
+                        request_handler=QuietRequestHandler)  # Server: names no versions
 
 
 @cli.command(context_settings=_PASS_THROUGH)

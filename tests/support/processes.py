@@ -1,5 +1,6 @@
 """Real server processes for tests: free ports, waiting until they listen, stopping them."""
 
+import importlib
 import os
 import re
 import signal
@@ -84,6 +85,19 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+def require_module(name: str, debian_package: str):
+    """Import ``name`` for a test module's top: the module, or the whole test module skipped
+    with a reason naming ``debian_package`` (a failure with CI=true), never a collection
+    error."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        reason = f"this Python has no {name} (on Debian: apt-get install {debian_package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 PYTHON = sys.executable
