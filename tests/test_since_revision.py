@@ -55,4 +55,4 @@ def test_a_follower_is_answered_at_each_progress_step(web_url, celery_env, celer
     assert steps == sorted(set(steps))
     revisions = [revision_of(a) for a in answers]
     assert len(revisions) == len(set(revisions))
-    assert answers[-1]["echo"] > 0
+    assert answers[-1]["result"] > 0

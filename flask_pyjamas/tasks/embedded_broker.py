@@ -230,9 +230,11 @@ def use_write_ahead_log(database: Path) -> None:
     """Put the SQLite result database in WAL mode (a property of the file, kept): readers and
     the writer no longer block each other, so the server's frequent reads of waiting tasks'
     states never delay a worker's write of a result, and a commit costs one ``fsync``."""
-    connection = sqlite3.connect(database, timeout=30)
+    connection = sqlite3.connect(database, timeout=1.0)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:  # busy: never hold up a start for a speed-up
+        log.info("Result database %s not switched to WAL mode now: %s", database, exc)
     finally:
         connection.close()
 
