@@ -98,7 +98,7 @@ def test_serves_the_built_page_and_prints_its_url(demo):
     status, html = get(f"http://127.0.0.1:{demo.page_port}/{PAGE}")
     assert status == 200 and f'src="js/{PAGE_MODULE.stem}.js"' in html
     status, script = get(f"http://127.0.0.1:{demo.page_port}/js/{PAGE_MODULE.stem}.js")
-    assert status == 200 and "LabelTimer" in script
+    assert status == 200 and "TaskFollower" in script
     url = f"http://localhost:{demo.page_port}/{PAGE}?server=http://localhost:{demo.api_port}"
     assert "Open " + url in demo.log()
 
