@@ -2,6 +2,7 @@
 worker on the embedded broker; a signal stops all of it, the worker's pool processes included.
 """
 
+import os
 import re
 import signal
 import subprocess
@@ -152,3 +153,21 @@ def test_make_demo_passes_args_to_the_demo():
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "-m flaskcelery --page-port 8080 --api-port 5050" in result.stdout
+
+
+def test_a_dead_worker_stops_the_demo_with_a_clear_message(built, tmp_path):
+    """A worker that dies (here: SIGKILL) leaves no page waiting for ever on PENDING tasks:
+    the demo stops, non-zero, with a line naming the cause."""
+    with run_demo("flaskcelery", env=demo_env(tmp_path / "instance"),
+                  log_path=tmp_path / "demo.log") as demo:
+        wait_for_log(demo, r"flaskcelery-demo@\S+ ready\.")
+        children = {pid for pid, (ppid, _) in process_table().items()
+                    if ppid == demo.process.pid}
+        assert len(children) == 1, children  # the worker (its pool processes are its own)
+        worker = children.pop()
+        os.killpg(worker, signal.SIGKILL)  # the worker and its pool, as the OOM killer might
+        returncode = demo.process.wait(30)
+
+    assert returncode == 1, demo.log()
+    assert re.search(rf"python -m flaskcelery: the Celery worker \(pid {worker}\) was killed "
+                     r"by SIGKILL; without it no task would run", demo.log()), demo.log()
