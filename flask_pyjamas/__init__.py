@@ -54,6 +54,7 @@ _EXPORTS = {
     "init_rpc_app": "flask_pyjamas.web.transport",
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
+    "CeleryMethods": "flask_pyjamas.tasks.methods",
     # settings
     "SettingError": "flask_pyjamas.settings",
     # build and development tools

@@ -19,8 +19,9 @@ environment variable         meaning                                            
                              hold, shared by all ``get_result`` calls of a batch
 ``RPC_MAX_TASKS``            tasks one HTTP request may start (more: -32005 for     ``10``
                              each call past it)
-``RPC_MAX_HEAVY_TASKS``      ``count_primes`` tasks queued or running at once,      ``4``
-                             across all web processes (more: -32006, busy)
+``RPC_MAX_HEAVY_TASKS``      heavy tasks (``CeleryMethods.task(..., heavy=True)``)  ``4``
+                             queued or running at once, across all web processes
+                             (more: -32006, busy)
 ``CELERY_BROKER_URL``        broker URL (``amqp://...``, ``redis://...``)           embedded
 ``BROKER_HOST``              RabbitMQ host: any ``BROKER_*`` name selects           ``localhost``
                              ``amqp://`` (the seed's names)
@@ -31,7 +32,6 @@ environment variable         meaning                                            
 ``CELERY_RESULT_BACKEND``    result backend URL (``redis://...``, ``db+...``)       embedded
 ``CELERY_RESULT_EXPIRES``    seconds a result is kept (Redis: its TTL; a database:  ``86400``
                              workers delete older ones, :mod:`.result_expiry`)
-``ECHO_COUNTDOWN``           seconds an echo task waits before it runs              ``5``
 ``LONG_POLL_MAX_WAITERS``    long-polls one server process holds at once (more:     ``1000``
                              error -32007); the production gunicorn config gives
                              each process this many threads + 64
@@ -39,10 +39,12 @@ environment variable         meaning                                            
                              (an absolute path)
 ===========================  =====================================================  ==============
 
-The embedded broker and result database live in ``<instance>/flaskcelery/``, where
+The embedded broker and result database live in ``<instance>/<package>/``, where
 ``<instance>`` is the Flask app's ``instance_path`` (``instance/`` beside the example's
-top folder, or ``<prefix>/var/...-instance`` for an installed copy), unless
-``FLASKCELERY_INSTANCE`` names an absolute folder. A relative one is refused: the web server
+top folder, or ``<prefix>/var/...-instance`` for an installed copy) and ``<package>`` the
+top package of the app's import name (``flaskcelery``; a copy under another name has a
+folder, and so a queue, of its own), unless ``FLASKCELERY_INSTANCE`` names an absolute
+folder. A relative one is refused: the web server
 and a worker started in another directory would resolve it to two different folders.
 """
 
@@ -67,7 +69,6 @@ CELERY_LIMIT_DEFAULTS = {
     "RPC_MAX_HEAVY_TASKS": 4,
 }
 
-DEFAULT_ECHO_COUNTDOWN = 5.0
 DEFAULT_RESULT_EXPIRES = 24 * 3600
 # Long-polls a server process holds at once: each parks one thread (see gunicorn_config),
 # beside WEB_SPARE_THREADS for the calls that do not wait.
@@ -109,7 +110,6 @@ ENVIRONMENT = {
     "BROKER_VHOST": str,
     "CELERY_RESULT_BACKEND": str,
     "CELERY_RESULT_EXPIRES": int,
-    "ECHO_COUNTDOWN": float,
     "LONG_POLL_MAX_WAITERS": int,
     "FLASKCELERY_INSTANCE": str,
 }
@@ -152,12 +152,13 @@ def rpc_settings(config: dict | None = None, environ=os.environ) -> dict:
     return settings
 
 
-def instance_folder(instance_path, environ=os.environ) -> Path:
+def instance_folder(instance_path, environ=os.environ, *, import_name: str) -> Path:
     """The folder of the embedded broker and results: ``FLASKCELERY_INSTANCE`` (absolute) or
-    ``<instance_path>/flaskcelery``."""
+    ``<instance_path>/<package>``, ``<package>`` being the top package of the app's
+    ``import_name`` (two apps copied side by side never share a queue)."""
     configured = from_environment(environ).get("FLASKCELERY_INSTANCE")
     if configured is None:
-        return Path(instance_path) / "flaskcelery"
+        return Path(instance_path) / import_name.split(".")[0]
     if not Path(configured).is_absolute():
         raise SettingError(
             f"FLASKCELERY_INSTANCE must be an absolute path, not {configured!r}: the server and "
@@ -195,10 +196,11 @@ def embedded_broker(instance: Path) -> tuple[str, dict]:
     }
 
 
-def celery_settings(instance_path, environ=os.environ) -> dict:
-    """Celery's settings (lower-case names) from the environment and the defaults."""
+def celery_settings(instance_path, environ=os.environ, *, import_name: str) -> dict:
+    """Celery's settings (lower-case names) from the environment and the defaults, for the
+    app imported as ``import_name`` (:func:`instance_folder`)."""
     env = from_environment(environ)
-    instance = instance_folder(instance_path, environ)
+    instance = instance_folder(instance_path, environ, import_name=import_name)
     transport_options: dict = {}
     if "CELERY_BROKER_URL" in env:
         broker = env["CELERY_BROKER_URL"]
@@ -259,17 +261,18 @@ def web_threads(environ=os.environ) -> int:
     return long_poll_max_waiters(environ=environ) + WEB_SPARE_THREADS
 
 
-def flask_celery_settings(config: dict, instance_path, environ=os.environ) -> dict:
-    """``ECHO_COUNTDOWN``, the Celery endpoint's limits (``LONG_POLL_MAX_WAITERS`` among
-    them) and ``CELERY`` for the Flask config:
+def flask_celery_settings(config: dict, instance_path, environ=os.environ, *,
+                          import_name: str) -> dict:
+    """The Celery endpoint's limits (``LONG_POLL_MAX_WAITERS`` among them) and ``CELERY``
+    for the Flask config of the app imported as ``import_name`` (``app.import_name``):
     ``config``'s own values win, and ``config["CELERY"]`` is merged over the Celery settings,
     name by name."""
     env = from_environment(environ)
-    countdown = config.get("ECHO_COUNTDOWN", env.get("ECHO_COUNTDOWN", DEFAULT_ECHO_COUNTDOWN))
     limits = {name: _limit(name, config.get(name, env.get(name, default)))
               for name, default in CELERY_LIMIT_DEFAULTS.items()}
-    celery = {**celery_settings(instance_path, environ), **config.get("CELERY", {})}
-    return {"ECHO_COUNTDOWN": float(countdown), **limits,
+    celery = {**celery_settings(instance_path, environ, import_name=import_name),
+              **config.get("CELERY", {})}
+    return {**limits,
             "LONG_POLL_MAX_WAITERS": long_poll_max_waiters(config, environ),
             "CELERY": celery}
 

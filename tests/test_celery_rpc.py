@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from flask_pyjamas.tasks.records import record_sent
+from flask_pyjamas.tasks.records import record_issued
 from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.echo import echo_methods
 from tests.support.rpc import rpc
@@ -42,6 +42,13 @@ def result_of(reply: dict) -> dict:
     return reply["result"]
 
 
+def done(task_id: str, result, echo: bool = True) -> dict:
+    """A SUCCESS reply: the result under "result", and under "echo" too for the echo tasks
+    (the 2012 client reads it)."""
+    reply = {"task_id": task_id, "state": "SUCCESS", "revision": "SUCCESS", "result": result}
+    return {**reply, "echo": result} if echo else reply
+
+
 def start(client, method: str, *params, **named) -> str:
     return result_of(rpc(client, method, named or list(params)))["task_id"]
 
@@ -64,7 +71,7 @@ def test_each_echo_method_runs_on_the_worker(client, method):
     task_id = start(client, method, "Hello Celery")
     final = poll_until_done(client, task_id)[-1]
     expected = echo_methods.function(method)("Hello Celery")
-    assert result_of(final) == {"task_id": task_id, "state": "SUCCESS", "echo": expected}
+    assert result_of(final) == done(task_id, expected)
 
 
 def test_tasks_published_at_once_all_complete(app, worker):
@@ -78,21 +85,22 @@ def test_tasks_published_at_once_all_complete(app, worker):
     client = app.test_client()
     for i, task_id in enumerate(task_ids):
         reply = result_of(rpc(client, "get_result", {"task_id": task_id, "wait": 20}))
-        assert reply == {"task_id": task_id, "state": "SUCCESS", "echo": f"burst {i}"}
+        assert reply == done(task_id, f"burst {i}")
     assert worker.proc.poll() is None, worker.log()
 
 
 def test_a_countdown_task_is_pending_then_succeeds(client):
     task_id = start(client, "echo", text="later", countdown=1)
     replies = poll_until_done(client, task_id)
-    assert result_of(replies[0]) == {"task_id": task_id, "state": "PENDING"}
+    assert result_of(replies[0]) == {"task_id": task_id, "state": "PENDING",
+                                     "revision": "PENDING"}
     assert result_of(replies[-1])["echo"] == "later"
 
 
 def test_long_poll_answers_when_the_task_is_done(client):
     task_id = start(client, "uppercase", text="one request", countdown=0.5)
     reply = rpc(client, "get_result", {"task_id": task_id, "wait": 20})
-    assert result_of(reply) == {"task_id": task_id, "state": "SUCCESS", "echo": "ONE REQUEST"}
+    assert result_of(reply) == done(task_id, "ONE REQUEST")
 
 
 def test_get_result_takes_a_list(client):
@@ -108,7 +116,11 @@ def test_the_heavy_task_reports_progress(client):
     assert progress, replies
     assert all(p["total"] == 2 * 10**8 and 0 < p["current"] <= p["total"] for p in progress)
     assert [p["current"] for p in progress] == sorted(p["current"] for p in progress)
-    assert replies[-1] == {"task_id": task_id, "state": "SUCCESS", "echo": PRIMES_BELOW_2E8}
+    assert replies[-1] == done(task_id, PRIMES_BELOW_2E8, echo=False)
+    revisions = [reply["revision"] for reply in replies]
+    assert all(f"{p['current']}/{p['total']}" in revision
+               for p, revision in zip(progress, [r for r in revisions if "PROGRESS" in r],
+                                      strict=True))
 
 
 def wait_for_dropped(worker, task_id: str, timeout: float = 30.0) -> str:
@@ -127,8 +139,8 @@ def test_cancel_before_the_task_runs(client, worker):
     task_id = start(client, "echo", text="never", countdown=1)
     assert result_of(rpc(client, "cancel", [task_id])) == {"task_id": task_id, "state": "REVOKED"}
     wait_for_dropped(worker, task_id)  # its countdown over, the worker did not run it
-    assert result_of(rpc(client, "get_result", [task_id])) == {"task_id": task_id,
-                                                                "state": "REVOKED"}
+    assert result_of(rpc(client, "get_result", [task_id])) == {
+        "task_id": task_id, "state": "REVOKED", "revision": "REVOKED"}
 
 
 def test_cancel_stops_a_running_task(client, worker):
@@ -152,7 +164,7 @@ def test_a_failed_task_is_a_server_error_without_traceback(app, client):
     # A message from another client asking for a method the worker does not have.
     celery = app.extensions["celery"]
     task_id = str(uuid.uuid4())
-    record_sent(celery.backend, task_id)
+    record_issued(celery.backend, task_id, "celery_echo")
     celery.send_task("celery_echo", args=("no_such_method", "text"), task_id=task_id)
     reply = rpc(client, "get_result", {"task_id": task_id, "wait": 20})
     assert reply["error"]["code"] == -32001
@@ -213,26 +225,26 @@ def post_batch(client, calls: list[tuple[str, dict]]) -> list[dict]:
 def test_a_start_with_wait_answers_with_the_result(client, method):
     params = {"text": "one trip", "countdown": 0} if method == "echo" else {"n": 100}
     reply = result_of(rpc(client, method, {**params, "wait": 20}))
-    assert reply == {"task_id": reply["task_id"], "state": "SUCCESS",
-                     "echo": "one trip" if method == "echo" else 25}
+    expected = "one trip" if method == "echo" else 25
+    assert reply == done(reply["task_id"], expected, echo=method == "echo")
     assert result_of(rpc(client, "get_result", [reply["task_id"]]))["state"] == "SUCCESS"
 
 
 def test_a_start_whose_wait_ends_first_gives_the_id_to_poll(client):
     reply = result_of(rpc(client, "echo", {"text": "later", "countdown": 3, "wait": 0.05}))
-    assert reply == {"task_id": reply["task_id"], "state": "PENDING"}
+    assert reply == {"task_id": reply["task_id"], "state": "PENDING", "revision": "PENDING"}
     final = result_of(rpc(client, "get_result", {"task_id": reply["task_id"], "wait": 20}))
     assert final["echo"] == "later"
 
 
 def test_start_and_long_poll_in_one_batch_with_a_client_chosen_id(client):
     task_id = str(uuid.uuid4())
-    started, done = post_batch(client, [
+    started, finished = post_batch(client, [
         ("reverse", {"text": "batch", "countdown": 0, "task_id": task_id}),
         ("get_result", {"task_id": task_id, "wait": 20, "bogus": "blue"}),
     ])
     assert result_of(started) == {"task_id": task_id}
-    assert result_of(done) == {"task_id": task_id, "state": "SUCCESS", "echo": "hctab"}
+    assert result_of(finished) == done(task_id, "hctab")
 
 
 def test_a_client_chosen_id_already_known_is_refused(client):
@@ -246,7 +258,10 @@ def test_a_client_chosen_id_already_known_is_refused(client):
     assert reply["echo"] == "first"  # the first task's result was not overwritten
 
 
-@pytest.mark.parametrize("bad_id", ["not-a-uuid", "", 42, ["x"]])  # null: the server chooses
+@pytest.mark.parametrize("bad_id", [  # null: the server chooses
+    "not-a-uuid", "", 42, ["x"],
+    str(uuid.uuid1()), str(uuid.uuid5(uuid.NAMESPACE_DNS, "x")),  # not random: guessable
+])
 def test_a_malformed_client_chosen_id_is_invalid_params(client, bad_id):
     for method, params in (("echo", {"text": "x"}), ("count_primes", {"n": 10})):
         reply = rpc(client, method, {**params, "task_id": bad_id})

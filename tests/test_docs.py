@@ -69,6 +69,8 @@ MODULES_WITH_EXAMPLES = [
     "flask_pyjamas.web.request",
     "flask_pyjamas.settings",
     "flask_pyjamas.tasks.records",
+    "flask_pyjamas.tasks.states",
+    "flaskcelery.flask_source.primes",
     "flask_pyjamas.devtools.scripts",
     "pyjamas._tk_widgets",
     "flask_pyjamas.tasks.result_expiry",

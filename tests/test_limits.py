@@ -17,7 +17,7 @@ LIMIT_NAMES = ["RPC_MAX_WAIT", "RPC_MAX_TASKS", "RPC_MAX_HEAVY_TASKS"]
 
 def test_the_defaults_are_safe(tmp_path):
     assert rpc_settings(environ={})["RPC_MAX_BATCH"] == 100
-    limits = flask_celery_settings({}, tmp_path, environ={})
+    limits = flask_celery_settings({}, tmp_path, import_name="limits", environ={})
     assert {name: limits[name] for name in LIMIT_NAMES} == {
         "RPC_MAX_WAIT": 25.0, "RPC_MAX_TASKS": 10, "RPC_MAX_HEAVY_TASKS": 4}
 
@@ -26,7 +26,8 @@ def test_limits_come_from_the_environment_and_config_wins(tmp_path):
     env = {"RPC_MAX_BATCH": "7", "RPC_MAX_WAIT": "2.5", "RPC_MAX_TASKS": "3"}
     assert rpc_settings(environ=env)["RPC_MAX_BATCH"] == 7
     assert rpc_settings({"RPC_MAX_BATCH": 9}, environ=env)["RPC_MAX_BATCH"] == 9
-    limits = flask_celery_settings({"RPC_MAX_TASKS": 5}, tmp_path, environ=env)
+    limits = flask_celery_settings({"RPC_MAX_TASKS": 5}, tmp_path, import_name="limits",
+                                   environ=env)
     assert (limits["RPC_MAX_WAIT"], limits["RPC_MAX_TASKS"]) == (2.5, 5)
 
 
@@ -35,7 +36,7 @@ def test_limits_come_from_the_environment_and_config_wins(tmp_path):
 def test_a_limit_that_is_not_a_positive_number_is_refused(tmp_path, name, value):
     with pytest.raises(SettingError, match=name):
         rpc_settings(environ={name: value})
-        flask_celery_settings({}, tmp_path, environ={name: value})
+        flask_celery_settings({}, tmp_path, import_name="limits", environ={name: value})
 
 
 def padded(text: str) -> str:

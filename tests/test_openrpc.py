@@ -4,7 +4,7 @@ import pytest
 
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry, dispatch
 from flask_pyjamas.protocol.openrpc import json_schema, method_entry
-from flask_pyjamas.tasks.methods import celery_methods
+from flaskcelery.flask_source.celery_views import celery_methods
 from tests.support.echo import echo_methods
 
 ENDPOINTS = ["/json_echo/", "/json_echo_class"]
@@ -52,8 +52,16 @@ def test_the_celery_methods_are_described_from_their_signatures():
     assert get_result["params"] == [
         {"name": "task_id", "schema": {"type": "string"}, "required": True},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
+        {"name": "since_revision", "schema": {}, "required": False},
     ]
     assert get_result["result"]["schema"] == {"type": "object"}
+    # a task registered with .task(): its own parameters, typed, then wait and task_id
+    assert methods["count_primes"]["params"] == [
+        {"name": "n", "schema": {"type": "integer"}, "required": True},
+        {"name": "wait", "schema": {"type": "number"}, "required": False},
+        {"name": "task_id", "schema": {}, "required": False},
+    ]
+    assert methods["count_primes"]["summary"].startswith("The number of primes below")
     assert "RPC_MAX_WAIT" in get_result["description"]
 
 

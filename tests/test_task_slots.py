@@ -7,7 +7,7 @@ import pytest
 from celery import Celery
 from celery.states import STARTED, SUCCESS
 
-from flask_pyjamas.tasks.records import record_sent
+from flask_pyjamas.tasks.records import forget_issued, record_issued, request_cancel
 from flask_pyjamas.tasks.task_slots import UnsupportedBackend, claim_slot
 
 LIMIT = 2
@@ -26,7 +26,7 @@ def backend(request, tmp_path):
 
 
 def sent(backend, task_id: str) -> str:
-    record_sent(backend, task_id)
+    record_issued(backend, task_id, "heavy")
     return task_id
 
 
@@ -49,8 +49,19 @@ def test_a_running_task_keeps_its_slot_and_a_finished_one_frees_it(backend):
 def test_a_forgotten_or_expired_task_frees_its_slot(backend):
     for task_id in ("a", "b"):
         assert claim_slot(backend, sent(backend, task_id), LIMIT)
-    backend.forget("b")
+    forget_issued(backend, "b")
     assert claim_slot(backend, sent(backend, "c"), LIMIT)
+
+
+def test_a_queued_task_keeps_its_slot_whatever_is_cancelled_around_it(backend):
+    """The records of one task are out of reach of every task id: cancelling other tasks
+    never frees a slot (a cancel record used to live under an id derived from the task's)."""
+    for task_id in ("a", "b"):
+        assert claim_slot(backend, sent(backend, task_id), LIMIT)
+    request_cancel(backend, "e")
+    assert not claim_slot(backend, sent(backend, "c"), LIMIT)
+    request_cancel(backend, "a")  # its own cancel: REVOKED, a final state
+    assert claim_slot(backend, "c", LIMIT)
 
 
 def test_concurrent_claims_never_exceed_the_limit(backend):

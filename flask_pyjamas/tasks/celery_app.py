@@ -4,6 +4,11 @@
 :func:`.flask_celery_settings`); tasks run inside the Flask app context, and the
 Celery app is ``app.extensions["celery"]``. Its workers delete expired results on backends
 that do not expire them by themselves (:mod:`flask_pyjamas.tasks.result_expiry`).
+
+Every task of the app is a ``FlaskTask``, which makes cancel work with plain Celery code: a
+task cancelled (``cancel(task_id)``, :func:`.records.request_cancel`) before it starts never
+runs; a running one stops at its next ``self.update_state(...)`` (its progress report), and
+one that ends after its cancel stays ``REVOKED``, never ``SUCCESS``.
 """
 
 from celery import Celery, Task
@@ -22,7 +27,17 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 # A task cancelled while no worker held it is dropped when one receives it.
                 stop_if_cancelled(self)
-                return self.run(*args, **kwargs)
+                result = self.run(*args, **kwargs)
+                # Cancelled after its last progress report: REVOKED, not SUCCESS.
+                stop_if_cancelled(self)
+                return result
+
+        def update_state(self, task_id=None, state=None, meta=None, **kwargs):
+            """Celery's ``update_state``, which first stops the task (``Ignore``) if it was
+            cancelled: each progress report is a point where a cancel takes effect."""
+            if task_id is None or task_id == self.request.id:
+                stop_if_cancelled(self)
+            super().update_state(task_id, state, meta, **kwargs)
 
     prepare_embedded(app.config["CELERY"])
     celery_app = Celery(app.name, task_cls=FlaskTask)

@@ -1,114 +1,141 @@
-"""What the Celery tasks and the web server share: records about tasks, and the primes sieve.
+"""The records the library keeps about a task, in the result backend.
 
-The tasks themselves are defined by the example (``flaskcelery/flask_source/celery_tasks.py``)
-as ``shared_task``\\ s, on top of these functions.
+Every web process and every worker reads the same result backend (Redis, SQLite or another
+SQL database), so the records live there, with the results, and expire with them:
 
-Two records beside a task's result, both kept in the result backend, so every web process
-and every worker sees them (SQLite and Redis alike):
+* **sent** (:func:`record_issued`): before a web process publishes a task, it stores the
+  state ``SENT`` as the task's own result (a worker's ``STARTED``, ``PROGRESS``... replace
+  it). The backend answers ``PENDING`` for any id it has no record of, so the server tells a
+  task waiting for a worker (``SENT``, shown to clients as ``PENDING``) from an id never
+  issued or expired (error -32004).
+* **issued**, written with it in the same round trip (one Redis pipeline, one SQL
+  transaction): the task's name (:func:`issued_task_name`), for
+  :meth:`.CeleryMethods.result_alias`.
+* **cancel requested** (:func:`request_cancel`): a running task checks it at each
+  ``update_state`` and stops (:mod:`.celery_app`), and a worker drops a queued one.
 
-* **sent** (:func:`record_sent`): a ``SENT`` state stored under the task's id before the
-  task is published. The backend answers ``PENDING`` for any id it has no record of, so the
-  server can tell the two apart: it answers error -32004 (unknown task id) for an id with no
-  record (never issued, or expired), and state ``PENDING`` to clients for a ``SENT`` one
-  (issued, waiting for a worker).
-* **cancel request** (:func:`request_cancel`): stored under an id derived from the task's,
-  which the task itself never writes, so a running task's progress updates cannot overwrite
-  it. A task checks it before it starts, and the primes count at every progress step
-  (:func:`report_progress`).
+The issued and cancel records are stored under ids of their own,
+``flask-pyjamas-<kind>-<task id>`` (:func:`record_id`). That is no UUID, and every task id
+is one (the server's own are random, and a client may choose only a new random one, version
+4): no task id, chosen by anyone, names a record, so no client reaches another task's records
+through its own (a cancel cannot free another task's heavy-task slot, :mod:`.task_slots`).
 """
 
-import uuid
-from math import isqrt
+import os
 
+import sqlalchemy as sa
+from celery.backends.database import DatabaseBackend
+from celery.backends.redis import RedisBackend
 from celery.exceptions import Ignore
-from celery.states import REVOKED
+from celery.states import PENDING, REVOKED
+from kombu.utils.encoding import ensure_bytes
 
-SENT = "SENT"  # a custom state: issued by a web process, not yet started by a worker
-PROGRESS = "PROGRESS"  # a custom state: running, with meta {"current", "total"}
+from flask_pyjamas.tasks.states import SENT
 
-MAX_PRIMES_N = 10**10  # about a minute and a half of work for one worker process
-PRIMES_STEPS = 50  # progress updates of count_primes (more above 50 maximal segments)
-_MIN_SEGMENT = 100_000
-_MAX_SEGMENT = 10_000_000  # bytes of memory a segment takes
-
-_CANCEL_NAMESPACE = uuid.UUID("6f1d2c4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")
+ISSUED = "ISSUED"  # the state of an issued record (never a task's own state)
 
 
-def record_sent(backend, task_id: str) -> None:
-    """Record that ``task_id`` was issued (call it before publishing the task)."""
-    backend.store_result(task_id, None, SENT)
+def record_id(kind: str, task_id: str) -> str:
+    """The backend id of the ``kind`` record of ``task_id``: never a UUID, so never a task's.
+
+    >>> record_id("cancel", "6f1d2c4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")
+    'flask-pyjamas-cancel-6f1d2c4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f'
+    """
+    return f"flask-pyjamas-{kind}-{task_id}"
 
 
-def cancel_key(task_id: str) -> str:
-    """The result-backend id under which a cancel request for ``task_id`` is stored."""
-    return str(uuid.uuid5(_CANCEL_NAMESPACE, task_id))
+def record_issued(backend, task_id: str, task_name: str) -> bool:
+    """Record ``task_id`` as sent, for the task named ``task_name`` (before publishing it);
+    False, and nothing recorded, when the backend already has a record of that id (on Redis
+    and SQL databases the check is atomic)."""
+    records = {task_id: (SENT, None), record_id("issued", task_id): (ISSUED, {"task": task_name})}
+    if isinstance(backend, RedisBackend):
+        return _redis_insert(backend, records)
+    if isinstance(backend, DatabaseBackend):
+        return _sql_insert(backend, records)
+    if any(backend.get_task_meta(key)["status"] != PENDING for key in records):
+        return False
+    for key, (state, result) in records.items():
+        backend.store_result(key, result, state)
+    return True
+
+
+def issued_task_name(backend, task_id: str) -> str | None:
+    """The name of the task issued as ``task_id``; None when it was never recorded (or its
+    record expired)."""
+    meta = backend.get_task_meta(record_id("issued", task_id))
+    if meta["status"] != ISSUED or not isinstance(meta["result"], dict):
+        return None
+    return str(meta["result"].get("task", ""))
+
+
+def forget_issued(backend, task_id: str) -> None:
+    """Delete the records of a task that was not sent after all."""
+    backend.forget(task_id)
+    backend.forget(record_id("issued", task_id))
 
 
 def request_cancel(backend, task_id: str) -> None:
-    """Ask workers to drop ``task_id``, or stop it at its next progress step, and mark it so."""
-    backend.store_result(cancel_key(task_id), None, REVOKED)
+    """Ask workers to drop ``task_id``, or stop it at its next ``update_state``; it is
+    ``REVOKED`` from now on."""
+    backend.store_result(record_id("cancel", task_id), None, REVOKED)
     backend.mark_as_revoked(task_id, reason="cancelled")
 
 
 def cancel_requested(backend, task_id: str) -> bool:
     """True once :func:`request_cancel` was called for ``task_id``."""
-    return backend.get_task_meta(cancel_key(task_id))["status"] == REVOKED
+    return backend.get_task_meta(record_id("cancel", task_id))["status"] == REVOKED
 
 
 def stop_if_cancelled(task) -> None:
-    """In a running task: if it was cancelled, keep it ``REVOKED`` and stop it (``Ignore``)."""
+    """In a running task: if it was cancelled, keep it ``REVOKED`` and stop it (``Ignore``:
+    Celery stores nothing more for it). Does nothing when the task is called directly."""
     task_id = task.request.id
     if task_id and cancel_requested(task.backend, task_id):
         task.backend.mark_as_revoked(task_id, reason="cancelled", request=task.request)
         raise Ignore()
 
 
-def report_progress(task, current: int, total: int) -> None:
-    """In a running task: stop if it was cancelled, else store ``PROGRESS`` with
-    ``{"current", "total"}``. Does nothing when the task is called directly (no task id)."""
-    if task.request.id:
-        stop_if_cancelled(task)
-        task.update_state(state=PROGRESS, meta={"current": current, "total": total})
+def _meta(key: str, state: str, result) -> dict:
+    """A record as Celery stores a result (what ``backend.get_task_meta`` reads back)."""
+    return {"status": state, "result": result, "traceback": None, "children": [],
+            "date_done": None, "task_id": key}
 
 
-def count_primes_below(n: int, on_segment=None) -> int:
-    """The number of primes below ``n``, by a segmented sieve of Eratosthenes.
-
-    ``on_segment(current, total)`` is called after each segment (about ``PRIMES_STEPS``
-    times) with the numbers sieved so far and ``n``. ``n`` outside ``0..MAX_PRIMES_N`` is a
-    ``ValueError``.
-
-    >>> count_primes_below(100)
-    25
-    """
-    if not 0 <= n <= MAX_PRIMES_N:
-        raise ValueError(f"n must be between 0 and {MAX_PRIMES_N}")
-    base = _primes_below(isqrt(n) + 1)
-    segment = min(max(_MIN_SEGMENT, -(-n // PRIMES_STEPS)), _MAX_SEGMENT)
-    count = 0
-    for low in range(2, n, segment):
-        high = min(low + segment, n)
-        count += _count_primes_between(low, high, base)
-        if on_segment is not None:
-            on_segment(high, n)
-    return count
+def _redis_insert(backend: RedisBackend, records: dict) -> bool:
+    """``SET ... NX`` each record, in one pipeline (one round trip)."""
+    pipe = backend.client.pipeline(transaction=False)
+    for key, (state, result) in records.items():
+        pipe.set(backend.get_key_for_task(key), backend.encode(_meta(key, state, result)),
+                 nx=True, ex=backend.expires)
+    return all(pipe.execute())
 
 
-def _primes_below(n: int) -> list[int]:
-    sieve = bytearray([1]) * n
-    sieve[:2] = b"\0\0"[:n]
-    for p in range(2, isqrt(n - 1) + 1 if n > 1 else 0):
-        if sieve[p]:
-            sieve[p * p :: p] = bytes(len(range(p * p, n, p)))
-    return [i for i, is_prime in enumerate(sieve) if is_prime]
+def _sql_insert(backend: DatabaseBackend, records: dict) -> bool:
+    """One ``INSERT`` of every record, in one transaction; False when a row exists."""
+    table = backend.task_cls.__table__
+    # date_done: the column's default (now), as Celery's own writes; results expire by it
+    rows = [{"task_id": key, "status": state, "result": ensure_bytes(backend.encode(result))}
+            for key, (state, result) in records.items()]
+    try:
+        with sql_engine(backend).begin() as connection:
+            connection.execute(sa.insert(table), rows)
+    except sa.exc.IntegrityError:  # task_id is unique
+        return False
+    return True
 
 
-def _count_primes_between(low: int, high: int, base: list[int]) -> int:
-    """Primes in ``low..high-1`` (``low`` ≥ 2), given every prime up to ``sqrt(high)``."""
-    sieve = bytearray([1]) * (high - low)
-    for p in base:
-        if p * p >= high:
-            break
-        start = max(p * p, -(-low // p) * p)
-        sieve[start - low :: p] = bytes(len(range(start, high, p)))
-    return sieve.count(1)
+# Celery's database backend makes an engine per session in a web process (it caches them
+# only in forked workers): three times the cost of the insert on SQLite. One engine per
+# process and database here, with Celery's tables made on first use.
+_engines: dict[tuple[int, str], sa.Engine] = {}
+
+
+def sql_engine(backend: DatabaseBackend) -> sa.Engine:
+    """The process's SQLAlchemy engine for ``backend``'s database."""
+    key = (os.getpid(), backend.url)
+    engine = _engines.get(key)
+    if engine is None:
+        backend.ResultSession().close()  # Celery creates its tables if they are missing
+        engine = _engines[key] = sa.create_engine(backend.url, **backend.engine_options)
+    return engine

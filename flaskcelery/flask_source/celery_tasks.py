@@ -1,14 +1,16 @@
-"""The tasks Celery workers run.
+"""The tasks Celery workers run: plain Celery.
 
-They are ``shared_task`` objects: they belong to whichever Celery app ``create_app`` built, and run
-inside its Flask app context (:func:`flask_pyjamas.tasks.celery_app.celery_init_app`).
+They are ``shared_task`` objects: they belong to whichever Celery app ``create_app`` built, and
+run inside its Flask app context. A task reports progress with Celery's own
+``self.update_state(state="PROGRESS", meta={"current": ..., "total": ...})``; a cancelled
+task stops there (the library's task class checks, see
+:func:`flask_pyjamas.celery_init_app`). ``celery_views.py`` makes each a JSON-RPC method.
 """
 
 from celery import shared_task
 
-from flask_pyjamas.tasks.records import count_primes_below, report_progress
-
 from .echo_methods import echo_methods
+from .primes import count_primes_below
 
 
 @shared_task(name="celery_echo")
@@ -24,4 +26,8 @@ def celery_echo(method: str, text: str) -> str:
 def count_primes(self, n: int) -> int:
     """The number of primes below ``n`` (0..10**10), reporting ``PROGRESS`` with
     ``{"current", "total"}`` as it goes; a cancelled task stops at its next step."""
-    return count_primes_below(n, lambda current, total: report_progress(self, current, total))
+
+    def report(current: int, total: int) -> None:
+        self.update_state(state="PROGRESS", meta={"current": current, "total": total})
+
+    return count_primes_below(n, report if self.request.id else None)

@@ -78,7 +78,8 @@ def clean_env(**settings: str) -> dict:
 def app_config(env: dict, **config) -> dict:
     """``create_app`` config for the test process, with the Celery settings of ``env``."""
     # instance_path only matters when env names no instance folder and no broker
-    return {**config, "CELERY": celery_settings(REPO_ROOT / "instance", {**os.environ, **env})}
+    return {**config, "CELERY": celery_settings(REPO_ROOT / "instance", {**os.environ, **env},
+                                                     import_name="flaskcelery")}
 
 
 class RabbitMQ:
