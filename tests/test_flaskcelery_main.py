@@ -123,9 +123,12 @@ def test_rpc_through_the_demo_worker(demo, method, expected):
     # the original client's call: named params, with one the server ignores
     params = {"task_id": started["task_id"], "bogus": "blue"}
     first = rpc(demo, "get_result", params)["result"]
+    revision = first.pop("revision")  # (opaque: it changes with the state)
     assert first == {"task_id": started["task_id"], "state": "PENDING"}  # the 1 s countdown
     done = rpc(demo, "get_result", {**params, "wait": 20})["result"]
-    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "echo": expected}
+    assert done.pop("revision") != revision
+    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "result": expected,
+                    "echo": expected}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
