@@ -79,6 +79,7 @@ class TaskFollower:
         self._failing_since = None
         self._pending_since = None
         self._no_worker_said = False
+        self._answered_once = False
         self._timer = Timer(notify=self._fire)
 
     # -- what a page calls ---------------------------------------------------------------
@@ -139,6 +140,7 @@ class TaskFollower:
         self._failing_since = None
         self._pending_since = self.started_at
         self._no_worker_said = False
+        self._answered_once = False
         if self.store is not None:
             self.store.add(task_id, self.caption)
         if self.progress_bar is not None:
@@ -158,9 +160,13 @@ class TaskFollower:
     def _ask(self):
         params = {"task_id": self.task_id}
         if self.poll_millis <= 0:
-            params["wait"] = self._wait_seconds()
             if self.revision is not None:
+                params["wait"] = self._wait_seconds()
                 params["since_revision"] = self.revision
+            elif not self._answered_once:
+                params["wait"] = 0  # (resumed: the state now, with the revision to wait on)
+            else:
+                params["wait"] = self._wait_seconds()  # a server without revisions
         self.polls += 1
         self._send("get_result", params)
 
@@ -203,6 +209,7 @@ class TaskFollower:
         if call != self._call or not self.active:
             return  # an answer to a call this follower no longer waits for
         self._start = None
+        self._answered_once = True
         self._attempt = 0
         self._failing_since = None
         if not isinstance(answer, dict):
