@@ -64,7 +64,10 @@ def retry_after_millis(error):
     if not isinstance(error, dict) or not isinstance(error.get("data"), dict):
         return 0
     after = error["data"].get("retry_after")
-    if after is None or isinstance(after, str) or isinstance(after, bool):
+    if after is None or after is True or after is False or isinstance(after, str):
         return 0
-    seconds = float(after)
+    try:
+        seconds = float(after)
+    except (TypeError, ValueError):
+        return 0
     return seconds * 1000 if seconds > 0 else 0
