@@ -17,13 +17,13 @@ as a desktop window.
 
 # __pragma__ ('kwargs')
 
+from flask_pyjamas.client.buttons import text_button
 from flask_pyjamas.client.error_text import remote_error_text
 from flask_pyjamas.client.followed_tasks import FollowedTasks
 from flask_pyjamas.client.page_url import flask_server, search_millis, server_name
 from flask_pyjamas.client.progress_bar import ProgressBar
 from flask_pyjamas.client.task_follower import TaskFollower
 from pyjamas.JSONService import JSONProxy
-from pyjamas.ui.Button import Button
 from pyjamas.ui.HorizontalPanel import HorizontalPanel
 from pyjamas.ui.HTML import HTML
 from pyjamas.ui.Label import Label
@@ -277,14 +277,6 @@ class PrimesJob:
 
     def onTaskError(self, follower, text):
         self.status.setText(self.caption + text)
-
-
-def text_button(label, element_id, listener):
-    """A button whose label is plain text (it may hold text from the URL)."""
-    button = Button("", listener)
-    button.setText(label)
-    button.setID(element_id)
-    return button
 
 
 class EchoServicePython(JSONProxy):

@@ -10,10 +10,10 @@ server is ``http://localhost:5000`` unless the page URL says ``?server=URL``.
 # keyword arguments, e.g. EchoServicePython(server=...), need this in the browser:
 # __pragma__ ('kwargs')
 
+from flask_pyjamas.client.buttons import text_button
 from flask_pyjamas.client.error_text import remote_error_text
 from flask_pyjamas.client.page_url import flask_server, server_name
 from pyjamas.JSONService import JSONProxy
-from pyjamas.ui.Button import Button
 from pyjamas.ui.HorizontalPanel import HorizontalPanel
 from pyjamas.ui.HTML import HTML
 from pyjamas.ui.Label import Label
@@ -147,14 +147,6 @@ class Flask_JSONRPC_CORS:
         # An HTTP status of 0 (no readable response: server down, or this page's origin
         # refused by CORS) comes with errobj['code'] 0 too.
         self.status.setText(remote_error_text(code, errobj))
-
-
-def text_button(label, element_id, listener):
-    """A button whose label is plain text (it may hold text from the URL)."""
-    button = Button("", listener)
-    button.setText(label)
-    button.setID(element_id)
-    return button
 
 
 class EchoServicePython(JSONProxy):

@@ -13,7 +13,7 @@ import pytest
 
 from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
-from tests.support.browser import run_demo, wait_for_status
+from tests.support.browser import run_demo, wait_for_status, wait_for_text
 from tests.support.services import clean_env
 
 pytestmark = pytest.mark.browser
@@ -72,16 +72,6 @@ def first_waiting_text(page) -> str:
                if re.fullmatch("Waiting for Celery id: " + TASK_ID, text)]
     assert started, seen(page, "status")
     return started[0]
-
-
-def wait_for_text(page, selector, pattern, timeout=20_000):
-    """Wait until ``selector``'s text matches the regular expression ``pattern``; the text."""
-    page.wait_for_function(
-        "([selector, pattern]) =>"
-        " new RegExp(pattern).test(document.querySelector(selector).textContent)",
-        arg=[selector, pattern], timeout=timeout,
-    )
-    return page.text_content(selector)
 
 
 def test_buttons_keep_the_original_labels(celery_page, celery_demo):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pyjamas.desktop import desktop_window, page_href
-from tests.support.browser import run_demo  # noqa: F401  (fixtures: see conftest)
+from tests.support.browser import wait_for_text
 from tests.support.desktop import tk_applications, wait_for_tk_application, wait_until
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running, wait_for_port
 from tests.support.services import clean_env
@@ -108,18 +108,11 @@ def wait_for_log(path: Path, pattern: str, timeout: float = 60.0) -> str:
     return text
 
 
-def wait_for_text(page, selector, pattern, timeout=120_000) -> str:
-    page.wait_for_function(
-        "([selector, pattern]) => { const e = document.querySelector(selector);"
-        " return e !== null && new RegExp(pattern).test(e.textContent); }",
-        arg=[selector, pattern], timeout=timeout)
-    return page.text_content(selector)
-
-
 def test_the_guide_s_app_estimates_pi_and_cancels_in_the_browser(page, guide_app):
     page.goto(guide_app["page"])
     page.click("#send-pi")
-    assert re.fullmatch(r"pi is about 3\.1\d*", wait_for_text(page, "#pi", "pi is about"))
+    result = wait_for_text(page, "#pi", "pi is about", timeout=120_000)
+    assert re.fullmatch(r"pi is about 3\.1\d*", result), result
     assert page.text_content("#progress-pi-text") == "done"
 
     page.click("#send-pi")

@@ -15,6 +15,7 @@ import pytest
 
 from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
+from tests.support.browser import wait_for_text
 from tests.support.flaky_proxy import FlakyProxy
 from tests.support.task_stack import TaskStack
 
@@ -61,14 +62,6 @@ def seen(page, element_id) -> list[str]:
     return [text for key, text in page.evaluate("window.seen") if key == element_id]
 
 
-def wait_for_text(page, selector, pattern, timeout=60_000) -> str:
-    page.wait_for_function(
-        "([selector, pattern]) => { const e = document.querySelector(selector);"
-        " return e !== null && new RegExp(pattern).test(e.textContent); }",
-        arg=[selector, pattern], timeout=timeout)
-    return page.text_content(selector)
-
-
 def start_primes(page, n=N, row=1) -> str:
     """Click the heavy task's button; the task id its row shows."""
     page.select_option("#primes-n", value=str(n))
@@ -92,8 +85,9 @@ def assert_result(page, row=1, n=N) -> str:
 def test_flask_killed_and_restarted_mid_job(page, stack):
     stack.start_worker()
     open_page(page, stack.page_url())
-    start_primes(page)
+    task_id = start_primes(page)
     wait_until_running(page)
+    stack.wait_for_worker_log(f"count_primes[{task_id}] received")
 
     stack.kill_flask()
     wait_for_text(page, "#job-1", "Reconnecting in [0-9.]+ s \\(no answer for [0-9.]+ s\\): "

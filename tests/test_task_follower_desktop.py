@@ -58,8 +58,9 @@ def start_primes(window, index):
 
 def test_flask_killed_and_restarted_mid_job(window, stack):
     n = 1_000_000_000
-    start_primes(window, 3)
-    until(window, "progress-1-text", " / ")  # the worker reports progress
+    task_id = start_primes(window, 3)
+    until(window, "job-1", "Celery task")  # the server has answered the start
+    stack.wait_for_worker_log(f"count_primes[{task_id}] received")  # the worker has it
 
     stack.kill_flask()
     until(window, "job-1", r"Reconnecting in [0-9.]+ s .*HTTP error 0: ")

@@ -6,6 +6,8 @@ JSON-RPC server needs, whatever the page is.
     ``?server=`` (the Flask server's URL) and numbers such as ``?poll=MS``
 :mod:`.error_text`
     ``remote_error_text``: what a page shows for a failed call
+:mod:`.buttons`
+    ``text_button``: a button whose label is text, never HTML
 :mod:`.progress_bar`
     ``ProgressBar``: a progress bar widget
 :mod:`.task_follower`

@@ -16,6 +16,7 @@ The page's origin (``http://localhost:<page port>``) is the one the Flask app al
 import os
 import signal
 import subprocess
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -81,6 +82,15 @@ class TaskStack:
             self.env, "--concurrency=1", *args, log_dir=self.dir))
         self.workers.append(worker)
         return worker
+
+    def wait_for_worker_log(self, text: str, timeout: float = 60.0) -> None:
+        """Block until the newest worker's log holds ``text`` (e.g. ``"Task count_primes[ID]
+        received"``): a condition on what it did, not on what a page shows."""
+        deadline = time.monotonic() + timeout
+        while text not in self.workers[-1].log():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} not in the worker's log within {timeout} s")
+            time.sleep(0.05)
 
     def kill_worker(self) -> None:
         """SIGKILL the newest worker and its pool processes."""
