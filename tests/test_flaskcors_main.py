@@ -190,7 +190,7 @@ def test_modules_a_build_compiled_are_sources_too(tmp_path):
     modules = set(page_build.compiled_modules(page))
     assert {page, example / "helpers" / "text.py",
             REPO_ROOT / "flask_pyjamas" / "client" / "page_url.py",
-            REPO_ROOT / "pyjamas" / "JSONService.py"} <= modules
+            REPO_ROOT / "pyjamas" / "Window.py"} <= modules
     later = (example / "output" / "js" / "App.js").stat().st_mtime + 5
     os.utime(example / "helpers" / "text.py", (later, later))
     assert is_stale(page)
