@@ -172,9 +172,12 @@ def one_job(context, stack, watcher, params, n) -> dict:
 def restart_job(context, stack, watcher, params, n) -> float:
     page, _ = open_page(context, stack, params)
     task_id = start_primes(page, n)
-    _, done = watcher.watch(task_id)
-    page.wait_for_function("() => / \\/ /.test(document.getElementById('progress-1-text')"
-                           ".textContent)")
+    reports, done = watcher.watch(task_id)
+    deadline = time.monotonic() + 120
+    while not reports and not done.is_set():  # mid-job: the worker has reported progress
+        if time.monotonic() > deadline:
+            raise TimeoutError("the task reported no progress within 2 minutes")
+        time.sleep(0.01)
     stack.kill_flask()
     page.wait_for_function("() => /Reconnecting/.test(document.getElementById('job-1')"
                            ".textContent)")
