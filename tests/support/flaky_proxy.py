@@ -29,6 +29,7 @@ class FlakyProxy:
         self.upstream = (parts.hostname, parts.port)
         self.failing_until = 0.0
         self.failures = 0  # how many times fail_for() was called: in-flight requests notice
+        self.lose_next = None
         self.answered_502 = 0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -49,6 +50,11 @@ class FlakyProxy:
         self.failing_until = time.monotonic() + seconds
         self.failures += 1
 
+    def lose_next_answer(self, forward: bool) -> None:
+        """The next POST gets a 502: after the server has answered it (``forward``: the call
+        ran, its answer was lost on the way back), or without reaching the server."""
+        self.lose_next = "forward" if forward else "drop"
+
     def failing(self) -> bool:
         return time.monotonic() < self.failing_until
 
@@ -65,7 +71,12 @@ class FlakyProxy:
                 self._forward()
 
             def do_POST(self):
-                if proxy.failing():
+                with proxy.lock:
+                    lose, proxy.lose_next = proxy.lose_next, None
+                if lose == "forward":
+                    self._forward(deliver=False)
+                    return
+                if proxy.failing() or lose == "drop":
                     with proxy.lock:
                         proxy.answered_502 += 1
                     self._drain()
@@ -88,7 +99,7 @@ class FlakyProxy:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _forward(self):
+            def _forward(self, deliver=True):
                 body = self._drain()
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in HOP_BY_HOP}
@@ -114,7 +125,7 @@ class FlakyProxy:
                         if proxy.failures != failures and self.command == "POST":
                             answer = None  # the failure began under this request
                             break
-                if answer is None:
+                if answer is None or not deliver:
                     with proxy.lock:
                         proxy.answered_502 += 1
                     self._bad_gateway()
