@@ -198,3 +198,12 @@ def test_refused_origin_cannot_start_a_task(page, celery_demo):
                     status), status
     assert celery_demo.count('"OPTIONS /json_celery_class HTTP/1.1" 403') >= 1
     assert celery_demo.count('"POST /json_celery_class ') == posts
+
+
+def test_a_server_name_from_the_url_is_shown_as_text(page, celery_demo):
+    page.goto(celery_demo.url(PAGE, server="http://<b%20id=injected>x</b>:1"))
+    page.wait_for_selector("#send-flask-view")
+
+    assert page.text_content("#send-flask-view") == (
+        "Send to Flask view function (<b id=injected>x</b>:1)")
+    assert page.locator("#injected").count() == 0
