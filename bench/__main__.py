@@ -37,6 +37,7 @@ BENCHMARKS = {
     "polling_cost": 6,
     "waiting_at_scale": 10,
     "task_loss": 11,
+    "follow_lag": 12,
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

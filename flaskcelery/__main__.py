@@ -9,7 +9,8 @@ Builds the client if ``output/`` is stale, then runs
   embedded one unless the environment names another (see ``flask_source/celeryconfig.py``),
 
 prints the URL to open, and stops all three on Ctrl-C or SIGTERM, the worker's own child
-processes included.
+processes included. If the worker dies, the demo stops too, with a line saying so (exit
+status 1): a page whose tasks no worker runs would wait for ever.
 """
 
 import signal
@@ -49,7 +50,7 @@ def main(argv=None) -> int:
     try:
         serve_demo(page_app, api_app, args.host, args.page_port, args.api_port,
                    page=PAGE.stem + ".html", extra_servers=[worker], stops="all three",
-                   desktop=PAGE if args.desktop else None)
+                   desktop=PAGE if args.desktop else None, prog="python -m flaskcelery")
     except KeyboardInterrupt:
         return 130
     finally:

@@ -4,6 +4,7 @@ Same functions as :mod:`pyjamas._browser`. Callbacks run on the request's or tim
 thread, as asynchronously as in a browser.
 """
 
+import http.client
 import json
 import threading
 import time
@@ -29,8 +30,9 @@ def send(method, url, data, headers, on_done):
                 result = (response.status, response.read().decode("utf-8"), response.reason)
         except urllib.error.HTTPError as error:  # a non-2xx answer: still an answer
             result = (error.code, error.read().decode("utf-8", "replace"), error.reason)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            result = (0, "", str(getattr(error, "reason", error)))
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
+            # (HTTPException: e.g. IncompleteRead, the server killed while it answered)
+            result = (0, "", str(getattr(error, "reason", error)) or type(error).__name__)
         on_done(*result)
 
     thread = threading.Thread(target=fetch, name="pyjamas-http", daemon=True)

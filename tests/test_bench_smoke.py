@@ -11,7 +11,7 @@ import subprocess
 
 from tests.support.processes import PYTHON, REPO_ROOT, require
 
-FIGURES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+FIGURES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
 
 
 def test_bench_smoke(tmp_path):

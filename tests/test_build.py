@@ -68,7 +68,7 @@ def test_the_page_is_one_javascript_file_holding_every_module(built):
     assert [name for name in files if name.startswith("js/")] == ["js/Flask_JSONRPC_CORS.js"]
     modules = bundled_modules(FLASKCORS / "output" / "js" / "Flask_JSONRPC_CORS.js")
     assert {"org.transcrypt.__runtime__", "pyjamas.JSONService", "pyjamas.ui.Button",
-            "flask_pyjamas.client.echo_page"} <= set(modules)
+            "flask_pyjamas.client.page_url"} <= set(modules)
     assert modules[-1] == "Flask_JSONRPC_CORS"
     assert not IMPORT.search(files["js/Flask_JSONRPC_CORS.js"].decode())
 

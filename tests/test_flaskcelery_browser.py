@@ -2,8 +2,9 @@
 
 The page is served on one origin and Flask on another (CORS), and the Celery buttons reach a
 real worker on the embedded broker: the demo's own worker process. Echo tasks wait
-``ECHO_COUNTDOWN`` = 1 s and the page polls every 200 ms (``?poll=200``), so each echo takes
-several polls.
+``ECHO_COUNTDOWN`` = 1 s and the page polls every 200 ms (``?poll=200``, the 2012 page's way),
+so each echo takes several polls; without ``?poll=`` the page follows a task live, in a few
+requests (the failures it survives: test_task_follower_browser.py).
 """
 
 import re
@@ -12,7 +13,7 @@ import pytest
 
 from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
-from tests.support.browser import run_demo, wait_for_status
+from tests.support.browser import run_demo, wait_for_status, wait_for_text
 from tests.support.services import clean_env
 
 pytestmark = pytest.mark.browser
@@ -22,14 +23,23 @@ POLL_MILLIS = 200
 TEXT = "Hello Celery"
 TASK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
-# Records every text the status label and the progress caption show, in order.
+# Records every text the status label, the first job's row and its progress caption show,
+# in order (the job's row is made by the click that starts it).
 RECORD_TEXTS = """() => {
-    window.seen = {status: [], progress: []};
-    for (const [id, key] of [["status", "status"], ["progress-text", "progress"]]) {
-        const element = document.getElementById(id);
-        new MutationObserver(() => window.seen[key].push(element.textContent))
-            .observe(element, {childList: true, characterData: true, subtree: true});
-    }
+    window.seen = {status: [], job: [], progress: []};
+    const observe = (element, key) => new MutationObserver(
+            () => window.seen[key].push(element.textContent))
+        .observe(element, {childList: true, characterData: true, subtree: true});
+    observe(document.getElementById("status"), "status");
+    new MutationObserver((changes, observer) => {
+        const job = document.getElementById("job-1");
+        if (job !== null) {
+            observer.disconnect();
+            window.seen.job.push(job.textContent);
+            observe(job, "job");
+            observe(document.getElementById("progress-1-text"), "progress");
+        }
+    }).observe(document.body, {childList: true, subtree: true});
 }"""
 
 
@@ -62,16 +72,6 @@ def first_waiting_text(page) -> str:
                if re.fullmatch("Waiting for Celery id: " + TASK_ID, text)]
     assert started, seen(page, "status")
     return started[0]
-
-
-def wait_for_text(page, selector, pattern, timeout=20_000):
-    """Wait until ``selector``'s text matches the regular expression ``pattern``; the text."""
-    page.wait_for_function(
-        "([selector, pattern]) =>"
-        " new RegExp(pattern).test(document.querySelector(selector).textContent)",
-        arg=[selector, pattern], timeout=timeout,
-    )
-    return page.text_content(selector)
 
 
 def test_buttons_keep_the_original_labels(celery_page, celery_demo):
@@ -115,18 +115,34 @@ def test_celery_button_polls_get_result_until_the_worker_echoes(celery_page, met
     assert status_texts[-1] == final
 
 
+def test_celery_button_follows_live_without_polling(page, celery_demo):
+    """Without ?poll=, the start asks the server to wait, then long-polls: a few requests
+    for a 1-s task, not one per period."""
+    page.goto(celery_demo.url(PAGE))
+    page.fill("#text", TEXT)
+    page.click("#send-celery")
+
+    final = wait_for_text(page, "#status", "^Celery echo: ")
+    match = re.fullmatch(r"Celery echo: (.*)\nElapsed Time: (\d+) ms \((\d+) requests\)",
+                         final, re.DOTALL)
+    assert match and match.group(1) == TEXT, final
+    assert 1 <= int(match.group(3)) <= 3
+    assert int(match.group(2)) >= 1000  # the countdown, measured, not counted in polls
+
+
 def test_heavy_task_shows_its_progress_until_done(celery_page):
     n = 100_000_000
     celery_page.select_option("#primes-n", value=str(n))
     celery_page.click("#send-primes")
 
-    final = wait_for_text(celery_page, "#status", "^Primes below ", timeout=60_000)
-    assert first_waiting_text(celery_page)
+    final = wait_for_text(celery_page, "#job-1", "Elapsed", timeout=60_000)
+    started = seen(celery_page, "job")[0]
+    assert re.fullmatch(f"Primes below {n}: waiting for Celery id {TASK_ID}", started), started
 
     assert re.fullmatch(r"Primes below 100000000: 5761455\nElapsed Time: \d+ ms \(\d+ polls\)",
                         final), final
-    assert celery_page.text_content("#progress-text") == "done"
-    bar = celery_page.locator("#progress")
+    assert celery_page.text_content("#progress-1-text") == "done"
+    bar = celery_page.locator("#progress-1")
     assert bar.get_attribute("value") == bar.get_attribute("max")
     # on the way, the bar showed partial progress, never going back
     reports = [text for text in seen(celery_page, "progress") if " / " in text]
@@ -136,15 +152,18 @@ def test_heavy_task_shows_its_progress_until_done(celery_page):
     assert done == sorted(done) and 0 < done[0] <= n
 
 
-def test_cancel_stops_the_heavy_task(celery_page):
+def test_cancel_stops_the_heavy_task_and_resets_its_bar(celery_page):
     celery_page.select_option("#primes-n", value="10000000000")  # the largest: 1.5 minutes
     celery_page.click("#send-primes")
-    wait_for_text(celery_page, "#progress-text", " / 10000000000$")  # it is running
-    task_id = first_waiting_text(celery_page).removeprefix("Waiting for Celery id: ")
+    wait_for_text(celery_page, "#progress-1-text", " / 10000000000$")  # it is running
+    task_id = re.search(TASK_ID, seen(celery_page, "job")[0]).group(0)
 
-    celery_page.click("#cancel-task")
+    celery_page.click("#cancel-1")
 
-    assert wait_for_status(celery_page) == f"Celery task {task_id}: REVOKED"
+    assert wait_for_text(celery_page, "#job-1", "cancelled") == (
+        f"Primes below 10000000000: cancelled (Celery task {task_id}: REVOKED)")
+    assert celery_page.text_content("#progress-1-text") == ""  # the bar is reset
+    assert celery_page.locator("#progress-1").get_attribute("value") == "0"
 
 
 @pytest.mark.parametrize("button", ["send-flask-view", "send-flask-methodview", "send-python"])
@@ -160,12 +179,31 @@ def test_unknown_method_on_the_celery_view_is_a_jsonrpc_error(celery_page):
     celery_page.select_option("#method", label="Non existant")
     celery_page.click("#send-celery")
 
-    assert wait_for_status(celery_page) == "JSONRPC Error -32601: Method not found"
+    # (the status names the task's id first: the page chooses it before it asks)
+    assert wait_for_text(celery_page, "#status", "^(?!Waiting for).+") == (
+        "JSONRPC Error -32601: Method not found")
 
 
 def test_refused_origin_cannot_start_a_task(page, celery_demo):
     # the demo allows http://localhost:P only: the same page on 127.0.0.1 is another origin
     page.goto(celery_demo.url(PAGE, host="127.0.0.1"))
+    posts = celery_demo.count('"POST /json_celery_class ')
     page.click("#send-celery")
 
-    assert wait_for_status(page).startswith("HTTP error 0: ")
+    # a browser cannot tell a refused origin from a server that is down (both are HTTP 0):
+    # the page keeps trying, and says so; the server refuses every preflight, so no POST
+    # (no method) is ever sent
+    status = wait_for_text(page, "#status", "HTTP error 0: ")
+    assert re.match(r"Reconnecting in [0-9.]+ s \(no answer for [0-9.]+ s\): HTTP error 0: ",
+                    status), status
+    assert celery_demo.count('"OPTIONS /json_celery_class HTTP/1.1" 403') >= 1
+    assert celery_demo.count('"POST /json_celery_class ') == posts
+
+
+def test_a_server_name_from_the_url_is_shown_as_text(page, celery_demo):
+    page.goto(celery_demo.url(PAGE, server="http://<b%20id=injected>x</b>:1"))
+    page.wait_for_selector("#send-flask-view")
+
+    assert page.text_content("#send-flask-view") == (
+        "Send to Flask view function (<b id=injected>x</b>:1)")
+    assert page.locator("#injected").count() == 0

@@ -2,6 +2,7 @@
 worker on the embedded broker; a signal stops all of it, the worker's pool processes included.
 """
 
+import os
 import re
 import signal
 import subprocess
@@ -98,7 +99,7 @@ def test_serves_the_built_page_and_prints_its_url(demo):
     status, html = get(f"http://127.0.0.1:{demo.page_port}/{PAGE}")
     assert status == 200 and f'src="js/{PAGE_MODULE.stem}.js"' in html
     status, script = get(f"http://127.0.0.1:{demo.page_port}/js/{PAGE_MODULE.stem}.js")
-    assert status == 200 and "LabelTimer" in script
+    assert status == 200 and "TaskFollower" in script
     url = f"http://localhost:{demo.page_port}/{PAGE}?server=http://localhost:{demo.api_port}"
     assert "Open " + url in demo.log()
 
@@ -122,11 +123,12 @@ def test_rpc_through_the_demo_worker(demo, method, expected):
     # the original client's call: named params, with one the server ignores
     params = {"task_id": started["task_id"], "bogus": "blue"}
     first = rpc(demo, "get_result", params)["result"]
-    assert first == {"task_id": started["task_id"], "state": "PENDING",  # the 1 s countdown
-                     "revision": "SENT:"}
+    revision = first.pop("revision")  # (opaque: it changes with the state)
+    assert first == {"task_id": started["task_id"], "state": "PENDING"}  # the 1 s countdown
     done = rpc(demo, "get_result", {**params, "wait": 20})["result"]
-    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "revision": "SUCCESS:",
-                    "result": expected, "echo": expected}
+    assert done.pop("revision") != revision
+    assert done == {"task_id": started["task_id"], "state": "SUCCESS", "result": expected,
+                    "echo": expected}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -154,3 +156,21 @@ def test_make_demo_passes_args_to_the_demo():
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "-m flaskcelery --page-port 8080 --api-port 5050" in result.stdout
+
+
+def test_a_dead_worker_stops_the_demo_with_a_clear_message(built, tmp_path):
+    """A worker that dies (here: SIGKILL) leaves no page waiting for ever on PENDING tasks:
+    the demo stops, non-zero, with a line naming the cause."""
+    with run_demo("flaskcelery", env=demo_env(tmp_path / "instance"),
+                  log_path=tmp_path / "demo.log") as demo:
+        wait_for_log(demo, r"flaskcelery-demo@\S+ ready\.")
+        children = {pid for pid, (ppid, _) in process_table().items()
+                    if ppid == demo.process.pid}
+        assert len(children) == 1, children  # the worker (its pool processes are its own)
+        worker = children.pop()
+        os.killpg(worker, signal.SIGKILL)  # the worker and its pool, as the OOM killer might
+        returncode = demo.process.wait(30)
+
+    assert returncode == 1, demo.log()
+    assert re.search(rf"python -m flaskcelery: the Celery worker \(pid {worker}\) was killed "
+                     r"by SIGKILL; without it no task would run", demo.log()), demo.log()

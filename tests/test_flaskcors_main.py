@@ -182,15 +182,15 @@ def test_client_sources_are_pyjamas_the_modules_and_public_without_services(tmp_
 def test_modules_a_build_compiled_are_sources_too(tmp_path):
     page = make_example(tmp_path)
     example = page.parent
-    page.write_text("from flask_pyjamas.client.echo_page import server_name\n"
+    page.write_text("from flask_pyjamas.client.page_url import server_name\n"
                     "from helpers.text import shout\n")
     (example / "helpers").mkdir()
     (example / "helpers" / "text.py").write_text("def shout(t):\n    return t.upper()\n")
     build_if_stale(page)
     modules = set(page_build.compiled_modules(page))
     assert {page, example / "helpers" / "text.py",
-            REPO_ROOT / "flask_pyjamas" / "client" / "echo_page.py",
-            REPO_ROOT / "pyjamas" / "JSONService.py"} <= modules
+            REPO_ROOT / "flask_pyjamas" / "client" / "page_url.py",
+            REPO_ROOT / "pyjamas" / "Window.py"} <= modules
     later = (example / "output" / "js" / "App.js").stat().st_mtime + 5
     os.utime(example / "helpers" / "text.py", (later, later))
     assert is_stale(page)

@@ -3,7 +3,8 @@ there against the real server (the widgets keep their state in stand-in elements
 
 import pytest
 
-from flask_pyjamas.client import echo_page as cors_page
+from flask_pyjamas.client import page_url
+from flaskcors.Flask_JSONRPC_CORS import Flask_JSONRPC_CORS
 from pyjamas import DOM, Window, _python
 from pyjamas.ui.Button import Button
 from pyjamas.ui.HorizontalPanel import HorizontalPanel
@@ -110,10 +111,19 @@ def test_location_search_vars(location):
 
 
 def test_page_defaults_to_localhost_5000(location):
-    assert cors_page.flask_server() == "http://localhost:5000"
+    assert page_url.flask_server() == "http://localhost:5000"
     location("http://localhost:8000/Flask_JSONRPC_CORS.html?server=http://example.org:81/")
-    assert cors_page.flask_server() == "http://example.org:81"
-    assert cors_page.server_name("http://example.org:81") == "example.org:81"
+    assert page_url.flask_server() == "http://example.org:81"
+    assert page_url.server_name("http://example.org:81") == "example.org:81"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", 0), ("?poll=250", 250), ("?poll=0", 0), ("?poll=-5", 0), ("?poll=1e3", 0),
+    ("?poll=abc", 0), ("?poll=9999999999", 0), ("?poll=", 0),
+])
+def test_search_millis_takes_positive_whole_numbers_only(location, query, expected):
+    location("http://localhost:8000/FLASKCELERYExample.html" + query)
+    assert page_url.search_millis("poll", 0) == expected
 
 
 def record_texts(label) -> list[str]:
@@ -145,9 +155,10 @@ def api_url():
 @pytest.mark.parametrize("button", [1, 2])
 def test_page_logic_against_the_server(location, api_url, label, expected, button):
     location("http://localhost:8000/Flask_JSONRPC_CORS.html?server=" + api_url)
-    app = cors_page.JSONRPCExample()
+    app = Flask_JSONRPC_CORS()
     app.onModuleLoad()
-    sender, proxy = app.python_buttons[button]
+    sender, proxy = [(app.button_flask_view, app.remote_flask_view),
+                     (app.button_flask_methodview, app.remote_flask_methodview)][button - 1]
     assert sender.getText().endswith("(" + api_url[len("http://"):] + ")")
     app.text_area.setText("Hi There")
     app.method_list.setSelectedIndex(app.methods.index(label))
@@ -161,11 +172,24 @@ def test_page_logic_against_the_server(location, api_url, label, expected, butto
 
 def test_page_shows_http_errors(location):
     location(f"http://localhost:8000/?server=http://127.0.0.1:{free_port()}")
-    app = cors_page.JSONRPCExample()
+    app = Flask_JSONRPC_CORS()
     app.onModuleLoad()
-    sender, proxy = app.python_buttons[1]
+    sender, proxy = app.button_flask_view, app.remote_flask_view
     sender.getElement().click()
     assert proxy.wait(10)
     assert app.status.getText().startswith("HTTP error 0: ")
     app.onRemoteError(403, {"code": 403, "message": "Origin refused", "data": None}, None)
     assert app.status.getText() == "HTTP error 403: Origin refused"
+
+
+@pytest.mark.parametrize("page_class", ["flaskcors", "flaskcelery"])
+def test_labels_from_the_url_are_text_not_html(location, page_class):
+    from flaskcelery.FLASKCELERYExample import FLASKCELERYExample
+
+    server = "http://<img src=x onerror=alert(1)>:5000"
+    location("http://localhost:8000/page.html?server=" + server.replace(" ", "%20"))
+    app = {"flaskcors": Flask_JSONRPC_CORS, "flaskcelery": FLASKCELERYExample}[page_class]()
+    app.onModuleLoad()
+    element = app.button_flask_view.getElement()
+    assert element.innerHTML == ""  # never set as HTML
+    assert element.textContent == "Send to Flask view function (<img src=x onerror=alert(1)>:5000)"

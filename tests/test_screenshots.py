@@ -60,15 +60,15 @@ def test_flaskcelery_page_while_its_heavy_task_runs(page, start_demo, shots, tmp
     page.select_option("#primes-n", value="10000000000")  # long enough to catch it running
     page.click("#send-primes")
     page.wait_for_function(
-        "() => document.getElementById('status').textContent.includes('checkno')"
-        " && / \\/ /.test(document.getElementById('progress-text').textContent)"
-        " && Number(document.getElementById('progress').getAttribute('value')) >= 5e8",
+        "() => document.getElementById('job-1').textContent.includes('PROGRESS')"
+        " && / \\/ /.test(document.getElementById('progress-1-text').textContent)"
+        " && Number(document.getElementById('progress-1').getAttribute('value')) >= 5e8",
         timeout=60_000)
     picture = shots / "flaskcelery-page.png"
     page.screenshot(path=str(picture))
     assert_shows_the_page(page, picture)
-    page.click("#cancel-task")
-    assert wait_for_status(page).endswith(": REVOKED")
+    page.click("#cancel-1")
+    assert wait_for_status(page, "#job-1", page.text_content("#job-1")).endswith(": REVOKED)")
 
 
 def test_the_guide_shows_the_pictures():

@@ -88,11 +88,16 @@ def demo_apps(page: Path, args: argparse.Namespace, create_api_app, page_service
 
 
 def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=5000,
-               page="index.html", extra_servers=(), stops="both", desktop=None) -> None:
+               page="index.html", extra_servers=(), stops="both", desktop=None,
+               prog="demo") -> None:
     """Serve ``page_app`` on ``host:page_port`` and ``api_app`` on ``host:api_port``, print
     the URL to open, and stop both (and each of ``extra_servers``, objects with ``stop()``)
     on Ctrl-C or SIGTERM. ``desktop``: the page module (a path) to open as a desktop window
-    too, on these servers; closing it stops the demo."""
+    too, on these servers; closing it stops the demo.
+
+    An extra server with a ``failure()`` method (a :class:`WorkerProcess`) is watched: once
+    it answers a reason (it died), everything is stopped and SystemExit is raised with
+    ``prog: reason`` (exit status 1), rather than serving pages whose tasks nobody runs."""
     with stop_signals() as stop:
         servers = [BackgroundServer(page_app, host, page_port),
                    BackgroundServer(api_app, host, api_port)]
@@ -100,15 +105,29 @@ def serve_demo(page_app, api_app, host="127.0.0.1", page_port=8000, api_port=500
             server.start()
         print(demo_banner(host, page_port, api_port, page, stops), flush=True)
         clients = []
+        failure = None
         try:
             if desktop is not None:
                 clients.append(DesktopClient(desktop, host, page_port, api_port).start())
                 print(f"Desktop window: {' '.join(clients[0].args)} "
                       f"(pid {clients[0].proc.pid})", flush=True)
-            wait_for(stop, until=clients[0].closed if clients else None)
+            wait_for(stop, until=lambda: bool(clients and clients[0].closed()
+                                              or failure_of(extra_servers)))
+            failure = failure_of(extra_servers)
         finally:
             print("Stopping.", flush=True)
             stop_all([*clients, *servers, *extra_servers])
+        if failure is not None:
+            raise SystemExit(f"{prog}: {failure}")
+
+
+def failure_of(servers) -> str | None:
+    """The first reason one of ``servers`` gives for having failed (``failure()``), or None."""
+    for server in servers:
+        failure = server.failure() if hasattr(server, "failure") else None
+        if failure is not None:
+            return failure
+    return None
 
 
 def stop_all(servers) -> None:
@@ -162,6 +181,18 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, start_new_session=True)
         return self
+
+    def failure(self) -> str | None:
+        """Why the worker is gone, once it has exited (by itself, or killed), else None."""
+        code = None if self.proc is None else self.proc.poll()
+        if code is None:
+            return None
+        if code < 0:
+            how = "was killed by " + signal.Signals(-code).name
+        else:
+            how = f"exited with status {code}"
+        return (f"the Celery worker (pid {self.proc.pid}) {how}; without it no task would "
+                "run (its output is above)")
 
     def stop(self, timeout: float = 15.0) -> None:
         """Warm shutdown: SIGTERM to the worker, which finishes its running tasks and stops

@@ -169,3 +169,13 @@ def wait_for_status(page, selector="#status", waiting=STATUS_WAITING) -> str:
         arg=[selector, waiting],
     )
     return page.text_content(selector)
+
+
+def wait_for_text(page, selector, pattern, timeout=60_000) -> str:
+    """Wait until the element ``selector`` exists and its text matches the regular expression
+    ``pattern`` (JavaScript's); its text."""
+    page.wait_for_function(
+        "([selector, pattern]) => { const e = document.querySelector(selector);"
+        " return e !== null && new RegExp(pattern).test(e.textContent); }",
+        arg=[selector, pattern], timeout=timeout)
+    return page.text_content(selector)
