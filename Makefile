@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-cors test test-today lint lock docs screenshots bench system-deps clean
+.PHONY: setup demo demo-cors check test-integration test-e2e test test-today lint lock docs screenshots bench system-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup-venv.sh
@@ -45,11 +45,27 @@ docs: setup
 # desktop windows by their tests on Xvfb.
 screenshots: system-deps setup
 	./build.sh
-	UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_screenshots.py
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/e2e/test_screenshots.py
 	DESKTOP_SCREENSHOTS=docs/_static $(VENV)/bin/python -m pytest -q \
-		tests/test_desktop_flaskcors.py tests/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
+		tests/e2e/test_desktop_flaskcors.py tests/e2e/test_desktop_flaskcelery.py -k "screenshot or progress_bar"
 
-# Every test, the "today's stack" tier included (see test-today).
+# The test tiers, each runnable alone (README.rst, "Tests"):
+# the library's unit tests, against a tiny app of the tests' own, in under a minute;
+check: setup
+	$(VENV)/bin/python -m pytest -q tests/unit
+
+# the examples and the library with real processes (servers, Celery workers, brokers);
+test-integration: setup
+	./build.sh
+	$(VENV)/bin/python -m pytest tests/integration
+
+# end to end: browsers, desktop windows, deployments, the docs, benchmarks' smoke, and the
+# "today's stack" tier.
+test-e2e: system-deps setup
+	./build.sh
+	$(VENV)/bin/python -m pytest tests/e2e
+
+# Every test, every tier (the "today's stack" tier included, see test-today).
 test: system-deps setup
 	$(VENV)/bin/ruff check .
 	./build.sh
@@ -60,7 +76,7 @@ test: system-deps setup
 # a Debian testing root, and the quickstart on Debian 12's own python3, both made with
 # debootstrap once per machine (needs root).
 test-today: system-deps setup
-	$(VENV)/bin/python -m pytest tests/test_today_stack.py tests/test_debian_python.py
+	$(VENV)/bin/python -m pytest tests/e2e/test_today_stack.py tests/e2e/test_debian_python.py
 
 bench: system-deps setup
 	$(PY) -m bench

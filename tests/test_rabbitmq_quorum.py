@@ -23,14 +23,15 @@ PRIMES_BELOW_5E8 = 26_355_867  # count_primes(5 * 10**8): a few seconds of work
 
 
 def test_classic_is_the_default_and_celerys_own():
-    settings = celery_settings("/tmp/instance", {"BROKER_HOST": "rabbit.lan"})
+    settings = celery_settings("/tmp/instance", {"BROKER_HOST": "rabbit.lan"}, import_name="app")
     assert settings["task_default_queue_type"] == "classic"
     assert "task_default_exchange_type" not in settings
 
 
 def test_quorum_takes_a_topic_exchange_for_delayed_delivery():
     settings = celery_settings("/tmp/instance", {"BROKER_HOST": "rabbit.lan",
-                                                 "CELERY_TASK_DEFAULT_QUEUE_TYPE": "quorum"})
+                                                 "CELERY_TASK_DEFAULT_QUEUE_TYPE": "quorum"},
+                               import_name="app")
     assert settings["task_default_queue_type"] == "quorum"
     assert settings["task_default_exchange_type"] == "topic"
     assert settings["control_queue_exclusive"] and settings["event_queue_exclusive"]
@@ -44,7 +45,8 @@ def test_quorum_without_rabbitmq_is_refused_by_name(broker):
 
 def test_an_unknown_queue_type_is_refused_by_name():
     with pytest.raises(SettingError, match="CELERY_TASK_DEFAULT_QUEUE_TYPE='stream' must be"):
-        celery_settings("/tmp/instance", {"CELERY_TASK_DEFAULT_QUEUE_TYPE": "stream"})
+        celery_settings("/tmp/instance", {"CELERY_TASK_DEFAULT_QUEUE_TYPE": "stream"},
+                        import_name="app")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ reason (a failure with ``CI=true``).
 """
 
 import re
-import time
 
 import pytest
 
@@ -22,6 +21,7 @@ from flaskcors.__main__ import PAGE as CORS_PAGE
 from tests.support.browser import Demo
 from tests.support.debian_root import SOURCE, DebianRoot, require_debootstrap
 from tests.support.processes import REPO_ROOT, free_port, running, wait_for_port
+from tests.support.waiting import WaitTimeout, wait_for
 
 PACKAGES = ("python3.14", "python3.14-venv", "rabbitmq-server", "redis-server")
 VENV = "/opt/flaskexamples-venv"  # in the root: made once, then reused
@@ -106,16 +106,20 @@ def test_celery_on_rabbitmq_4_and_redis_8_on_python_314(installed):
 CELERY_HTML = CELERY_PAGE.stem + ".html"
 
 
-def wait_for_status(page, prefix: str, log_path, timeout: float) -> str:
-    """Wait until the page's status starts with ``prefix``; the status. On a timeout, the
-    assertion shows the status and the demo's log."""
-    deadline = time.monotonic() + timeout
-    while not (status := page.text_content("#status") or "").startswith(prefix):
-        assert time.monotonic() < deadline, (
-            f"status {status!r}, not {prefix!r}..., after {timeout} s; the demo's log:\n"
-            f"{log_path.read_text(errors='replace')[-5000:]}")
-        page.wait_for_timeout(50)
-    return status
+def wait_for_text(page, selector: str, prefix: str, log_path, timeout: float) -> str:
+    """Wait until the text of ``selector`` starts with ``prefix``; that text. On a timeout,
+    the assertion shows the text and the demo's log."""
+    try:
+        return wait_for(lambda: _starting_with(page, selector, prefix), timeout,
+                        f"{selector} to start with {prefix!r}")
+    except WaitTimeout as exc:
+        raise AssertionError(f"{selector}: {page.text_content(selector)!r}; the demo's log:\n"
+                             f"{log_path.read_text(errors='replace')[-5000:]}") from exc
+
+
+def _starting_with(page, selector: str, prefix: str) -> str | None:
+    text = page.text_content(selector) or ""
+    return text if text.startswith(prefix) else None
 
 
 def test_the_page_built_there_runs_in_the_hosts_chromium(built, page, tmp_path):
@@ -129,20 +133,23 @@ def test_the_page_built_there_runs_in_the_hosts_chromium(built, page, tmp_path):
         wait_for_port(api_port, process, 60)
         # Quorum queues: the worker declares the delayed-delivery queues that countdown tasks
         # go through when it starts (docs/versions.rst); the page must not start one sooner.
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text(errors="replace"):
-            assert time.monotonic() < deadline and process.poll() is None, log_path.read_text()
-            time.sleep(0.1)
+        def worker_ready() -> bool:
+            assert process.poll() is None, log_path.read_text(errors="replace")
+            return " ready." in log_path.read_text(errors="replace")
+
+        wait_for(worker_ready, 60, "the worker in the root to be ready")
         demo = Demo(page_port, api_port, log_path, process)
         page.goto(demo.url(CELERY_HTML) + "&poll=200")
         page.fill("#text", "Hello 3.14")
         page.select_option("#method", label="Reverse")
         page.click("#send-celery")
-        status = wait_for_status(page, "Celery echo: ", log_path, timeout=60)
+        status = wait_for_text(page, "#status", "Celery echo: ", log_path, timeout=60)
         assert status.startswith("Celery echo: " + "Hello 3.14"[::-1])
         page.select_option("#primes-n", value="100000000")
         page.click("#send-primes")
-        wait_for_status(page, "Primes below ", log_path, timeout=120)
+        job = wait_for_text(page, "#job-1", "Primes below 100000000: 5761455", log_path,
+                            timeout=120)
+        assert "Elapsed Time:" in job
         log = log_path.read_text(errors="replace")
     assert "today-demo: RabbitMQ on" in log
     assert "POST /json_celery_class" in log
