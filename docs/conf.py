@@ -35,7 +35,7 @@ autodoc_preserve_defaults = True
 autodoc_class_signature = "separated"
 
 # Only the explicit ``.. doctest::`` and ``.. testcode::`` blocks of these pages run in the
-# doctest builder; the ``>>>`` examples in module docstrings are run by tests/test_docs.py.
+# doctest builder; the ``>>>`` examples in module docstrings are run by tests/e2e/test_docs.py.
 doctest_test_doctest_blocks = ""
 
 html_theme = "alabaster"

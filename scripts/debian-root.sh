@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes (once per machine) a Debian root with debootstrap and the given Debian packages in it,
-# for the "today's stack" test tier (tests/test_today_stack.py, tests/test_debian_python.py).
+# for the "today's stack" test tier (tests/e2e/test_today_stack.py, tests/e2e/test_debian_python.py).
 #
 #   scripts/debian-root.sh SUITE DIR [PACKAGE...]
 #

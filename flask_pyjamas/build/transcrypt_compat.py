@@ -6,7 +6,7 @@ and ``ast.Constant.n``, the aliases of ``ast.Constant.value`` that Python 3.12 d
 3.14 removed (Transcrypt's issue #904; no release fixes it). It reads no other name that 3.14
 dropped: the old node classes (``ast.Str``, ``ast.Num``, ``ast.NameConstant``, ``ast.Bytes``,
 ``ast.Ellipsis``, ``ast.Index``, ``ast.ExtSlice``) appear only in its unused ``compiler1.py``
-and ``compiler38.py`` (``tests/test_transcrypt_compat.py`` checks both facts against the
+and ``compiler38.py`` (``tests/integration/test_transcrypt_compat.py`` checks both facts against the
 installed compiler).
 
 ``python -m flask_pyjamas.build.transcrypt_compat ARGS`` is ``python -m transcrypt ARGS``

@@ -1,7 +1,7 @@
 """Tasks a worker holds when it is killed: start them, see the worker hold them (its log),
 and wait until every one is done, or say which were lost.
 
-Used by the fault tests (``tests/test_celery_faults.py``) and by the task-loss benchmark
+Used by the fault tests (``tests/integration/test_celery_faults.py``) and by the task-loss benchmark
 (``bench/task_loss.py``), with a Flask test client of the flaskcelery app.
 """
 

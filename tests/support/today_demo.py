@@ -1,5 +1,5 @@
 """``python -m tests.support.today_demo DEMO-ARGS...``: run inside the Debian testing root
-(:mod:`tests.test_today_stack`): the root's RabbitMQ and Redis on free loopback ports, then
+(:mod:`tests.e2e.test_today_stack`): the root's RabbitMQ and Redis on free loopback ports, then
 ``python -m flaskcelery DEMO-ARGS...`` (page, Flask and a worker) on them, its tasks on a
 quorum queue, until SIGTERM; then everything stops."""
 

@@ -3,7 +3,7 @@
 What the installed compiler reads is checked against what the module restores; on this
 Python nothing needs restoring; a Python outside the supported range gets one line. The
 pages built on pyenv's 3.12 and 3.13, where present, are byte-identical to this Python's
-(3.14 is compared in the "today's stack" tier, tests/test_today_stack.py).
+(3.14 is compared in the "today's stack" tier, tests/e2e/test_today_stack.py).
 """
 
 import ast

@@ -31,8 +31,8 @@ PAGES = (CORS_PAGE, CELERY_PAGE)
 # progress, cancel, the one-request path, workers killed with SIGKILL, quorum queues.
 # Making the root, the install and the Celery tests run for minutes the first time on a machine.
 pytestmark = pytest.mark.timeout(1800)
-CELERY_TESTS = ("tests/test_celery_rpc.py", "tests/test_celery_faults.py",
-                "tests/test_rabbitmq_quorum.py")
+CELERY_TESTS = ("tests/integration/test_celery_rpc.py", "tests/integration/test_celery_faults.py",
+                "tests/integration/test_rabbitmq_quorum.py")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from flask_pyjamas.protocol.jsonrpc import InvalidRequest, MethodRegistry, dispatch, encode_reply
 from flask_pyjamas.settings import SettingError, flask_celery_settings, rpc_settings
 from flask_pyjamas.web.request import WHOLE_PARSE_LIMIT, parse_payload
-from flaskcelery.flask_source.FlaskEchoApp import create_app as create_celery_app
 
 LIMIT_NAMES = ["RPC_MAX_WAIT", "RPC_MAX_TASKS", "RPC_MAX_HEAVY_TASKS"]
 
@@ -130,13 +129,6 @@ def test_ids_must_be_finite():
         assert reply == {"jsonrpc": "2.0", "id": None, "error": reply["error"]}
         assert reply["error"]["code"] == -32600
     assert dispatch({"jsonrpc": "2.0", "id": 2.5, "method": "m"}, methods)["id"] == 2.5
-
-
-def test_a_celery_app_reads_its_limits(tmp_path, monkeypatch):
-    monkeypatch.setenv("FLASKCELERY_INSTANCE", str(tmp_path))
-    app = create_celery_app({"RPC_MAX_HEAVY_TASKS": 1})
-    assert app.config["RPC_MAX_HEAVY_TASKS"] == 1
-    assert app.config["RPC_MAX_BATCH"] == 100
 
 
 results = st.recursive(

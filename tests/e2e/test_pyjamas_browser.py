@@ -8,8 +8,8 @@ import pytest
 
 from flask_pyjamas.devtools.page_server import BackgroundServer, create_page_app, page_origins
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry
+from tests.integration.test_build import build
 from tests.support.processes import free_port
-from tests.test_build import build
 
 pytestmark = pytest.mark.browser
 

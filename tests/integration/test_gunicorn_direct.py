@@ -13,10 +13,10 @@ import json
 
 import pytest
 
+from tests.e2e.test_deploy_security import OVERSIZED
 from tests.support.processes import gunicorn
 from tests.support.raw_http import exchange, post
 from tests.support.services import clean_env
-from tests.test_deploy_security import OVERSIZED
 
 APP = "flaskcelery.flask_source.FlaskEchoApp:create_app()"
 

@@ -56,7 +56,7 @@ def test_runserver_and_celeryd_as_the_readme_says(embedded_env, tmp_path):
 
 def test_flower_serves_on_loopback(embedded_env, tmp_path):
     port = free_port()
-    # Flower needs credentials (tests/test_flower_guard.py)
+    # Flower needs credentials (tests/integration/test_flower_guard.py)
     with running([PYTHON, "manage_celery.py", "flower", f"--port={port}",
                   "--basic-auth=admin:s3cret"], port=port,
                  env=embedded_env, cwd=FLASK_SOURCE, log_path=tmp_path / "flower.log"):

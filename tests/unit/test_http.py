@@ -1,5 +1,6 @@
-"""The flaskcors server over HTTP (Flask's test client): the wire protocol and the CORS policy
-as a browser page on another origin sees them."""
+"""The library's HTTP layer, through the tests' tiny app and Flask's test client: the wire protocol
+and the CORS policy as a browser page on another origin sees them, and what the extension
+leaves alone (the app's own routes)."""
 
 import json
 

@@ -1,10 +1,11 @@
 """``rpc.discover``: every endpoint answers an OpenRPC 1.x document of its own methods."""
 
 import pytest
+from celery import shared_task
 
+from flask_pyjamas import CeleryMethods
 from flask_pyjamas.protocol.jsonrpc import MethodRegistry, dispatch
 from flask_pyjamas.protocol.openrpc import json_schema, method_entry
-from flaskcelery.flask_source.celery_views import celery_methods
 from tests.support.echo import echo_methods
 
 ENDPOINTS = ["/json_echo/", "/json_echo_class"]
@@ -41,28 +42,29 @@ def test_each_echo_endpoint_describes_its_methods(rpc_post, path):
     assert echo["summary"] == "The text, unchanged."
 
 
-def test_the_celery_methods_are_described_from_their_signatures():
+def test_a_task_is_described_from_its_signature():
+    methods = CeleryMethods(title="t")
+
+    @methods.task
+    @shared_task(bind=True, name="tests.unit.scale")
+    def scale(self, values: list, factor: float = 2.0) -> list:
+        """Each value times the factor."""
+        return [v * factor for v in values]
+
     document = dispatch({"jsonrpc": "2.0", "id": 1, "method": "rpc.discover"},
-                        celery_methods)["result"]
+                        methods)["result"]
     assert_openrpc_shape(document)
-    methods = {m["name"]: m for m in document["methods"]}
-    assert set(methods) == {"echo", "reverse", "uppercase", "lowercase", "count_primes",
-                            "get_result", "cancel"}
-    get_result = methods["get_result"]
-    assert get_result["params"] == [
-        {"name": "task_id", "schema": {"type": "string"}, "required": True},
-        {"name": "wait", "schema": {"type": "number"}, "required": False},
-        {"name": "since_revision", "schema": {"type": ["string", "null"]}, "required": False},
-    ]
-    assert get_result["result"]["schema"] == {"type": "object"}
-    # a task registered with .task(): its own parameters, typed, then wait and task_id
-    assert methods["count_primes"]["params"] == [
-        {"name": "n", "schema": {"type": "integer"}, "required": True},
+    described = {m["name"]: m for m in document["methods"]}
+    assert set(described) == {"scale", "get_result", "cancel"}
+    assert described["scale"]["params"] == [
+        {"name": "values", "schema": {"type": "array"}, "required": True},
+        {"name": "factor", "schema": {"type": "number"}, "required": False},
         {"name": "wait", "schema": {"type": "number"}, "required": False},
         {"name": "task_id", "schema": {"type": ["string", "null"]}, "required": False},
     ]
-    assert methods["count_primes"]["summary"].startswith("The number of primes below")
-    assert "RPC_MAX_WAIT" in get_result["description"]
+    assert described["scale"]["summary"] == "Each value times the factor."
+    assert described["get_result"]["params"][2] == {
+        "name": "since_revision", "schema": {"type": ["string", "null"]}, "required": False}
 
 
 def test_the_document_follows_new_registrations():

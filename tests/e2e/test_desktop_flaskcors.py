@@ -16,6 +16,7 @@ from flaskcors.__main__ import PAGE
 from flaskcors.Flask_JSONRPC_CORS import Flask_JSONRPC_CORS
 from pyjamas.desktop import desktop_window, page_href
 from pyjamas.JSONService import JSONProxy
+from tests.e2e.test_flaskcors_browser import BUTTONS, METHODS, ORIGINAL_TEXT
 from tests.support.browser import STATUS_WAITING, run_demo
 from tests.support.desktop import (
     close_demo_window,
@@ -25,7 +26,6 @@ from tests.support.desktop import (
     wait_until,
 )
 from tests.support.processes import PYTHON, free_port, require_module, running
-from tests.test_flaskcors_browser import BUTTONS, METHODS, ORIGINAL_TEXT
 
 tkinter = require_module("tkinter", "python3-tk")
 

@@ -18,11 +18,7 @@ from pathlib import Path
 import pytest
 
 from flask_pyjamas.devtools.page_server import SECURITY_HEADERS
-from tests.support.browser import run_demo
-from tests.support.processes import REPO_ROOT, free_port, gunicorn, require, running
-from tests.support.raw_http import exchange
-from tests.support.services import clean_env
-from tests.test_docs import (
+from tests.e2e.test_docs import (
     APACHE,
     DEPLOY,
     NGINX,
@@ -32,6 +28,10 @@ from tests.test_docs import (
     rewrite,
     site_root,  # noqa: F401  (a fixture)
 )
+from tests.support.browser import run_demo
+from tests.support.processes import REPO_ROOT, free_port, gunicorn, require, running
+from tests.support.raw_http import exchange
+from tests.support.services import clean_env
 
 HEADER_TIMEOUT = 10  # s: client_header_timeout / RequestReadTimeout header=10-20 of the configs
 SLOW_CLIENTS = 100

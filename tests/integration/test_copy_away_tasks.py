@@ -17,10 +17,10 @@ import pytest
 from celery import shared_task
 
 from flask_pyjamas import CeleryMethods
+from tests.integration.test_copy_away import user_env
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
 from tests.support.rpc import RpcClient
 from tests.support.services import CeleryWorker, wait_until_ready
-from tests.test_copy_away import user_env
 
 MAX_TASKS, MAX_HEAVY = 3, 2
 

@@ -10,8 +10,8 @@ import pytest
 from flask_pyjamas.build.pyjsbuild import package_root
 from flaskcelery.__main__ import PAGE as CELERY_PAGE
 from flaskcors.__main__ import PAGE as CORS_PAGE
+from tests.integration.test_build import snapshot
 from tests.support.processes import PYTHON
-from tests.test_build import snapshot
 
 # CPython-only modules of the desktop client (the Tk glue, its widgets, the launcher and the
 # glue selection): Transcrypt must never need them

@@ -15,11 +15,11 @@ import pytest
 from flaskcelery.__main__ import PAGE
 from flaskcelery.FLASKCELERYExample import FLASKCELERYExample
 from pyjamas.desktop import desktop_window, page_href
-from tests import test_flaskcelery_browser as browser_tests
+from tests.e2e import test_flaskcelery_browser as browser_tests
+from tests.e2e.test_flaskcelery_browser import TASK_ID, TEXT
 from tests.support.browser import STATUS_WAITING
 from tests.support.desktop import close_demo_window, screenshot, wait_until
 from tests.support.services import clean_env
-from tests.test_flaskcelery_browser import TASK_ID, TEXT
 
 pytestmark = pytest.mark.desktop
 

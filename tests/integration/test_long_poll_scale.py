@@ -23,7 +23,7 @@ WAIT = 25  # s, each long-poll's wait; a waiter whose wait ends asks again, as a
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 APP = "flaskcelery.flask_source.FlaskEchoApp:create_app()"
 # The waiters all come from 127.0.0.1, standing for as many pages: the per-client limits
-# (tests/test_fair_share.py) are raised to let them.
+# (tests/integration/test_fair_share.py) are raised to let them.
 ONE_ADDRESS_MANY_CLIENTS = {"RPC_MAX_WAITS_PER_CLIENT": str(WAITERS),
                             "RPC_TASKS_PER_MINUTE": str(10 * WAITERS)}
 

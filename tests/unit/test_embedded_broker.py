@@ -1,6 +1,6 @@
 """The embedded broker's transport, in this process with kombu's own client API: a message a
 consumer took stays on disk until it is acknowledged, and the messages of dead processes go
-back to their queue. (With real workers killed: ``tests/test_celery_faults.py``.)"""
+back to their queue. (With real workers killed: ``tests/integration/test_celery_faults.py``.)"""
 
 import os
 import shutil

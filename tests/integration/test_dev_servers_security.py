@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
+from tests.e2e.test_docs import http
 from tests.support.browser import run_demo
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
 from tests.support.raw_http import exchange
 from tests.support.services import clean_env
-from tests.test_docs import http
 
 SERVE_FOLDER = """
 import sys, threading

@@ -18,7 +18,7 @@ from pyjamas.ui.ListBox import ListBox
 from pyjamas.ui.RootPanel import RootPanel
 from pyjamas.ui.TextArea import TextArea
 from pyjamas.ui.VerticalPanel import VerticalPanel
-from tests import test_pyjamas_ui
+from tests.integration import test_pyjamas_ui
 from tests.support.desktop import wait_until
 from tests.support.processes import require_module
 

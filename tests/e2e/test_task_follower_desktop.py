@@ -9,9 +9,9 @@ import pytest
 
 from flaskcelery.FLASKCELERYExample import FLASKCELERYExample
 from pyjamas.desktop import desktop_window, page_href
+from tests.e2e.test_task_follower_browser import PRIMES, TASK_ID, built  # noqa: F401 (fixture)
 from tests.support.desktop import wait_until
 from tests.support.task_stack import TaskStack
-from tests.test_task_follower_browser import PRIMES, TASK_ID, built  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 

@@ -1,0 +1,1 @@
+"""The examples and the library with real processes: ``make test-integration``."""
