@@ -263,8 +263,9 @@ class CeleryMethods(MethodRegistry):
         task_id = checked_id(task_id)
         if since_revision is not None and not isinstance(since_revision, str):
             raise InvalidParams(data="since_revision must be a string")
-        return waiting.answer_when_changed(task_id, self.known_meta(task_id), wait,
-                                           since_revision, lambda meta: self.result_reply(task_id, meta))
+        return waiting.answer_when_changed(
+            task_id, self.known_meta(task_id), wait, since_revision,
+            lambda meta: self.result_reply(task_id, meta))
 
     def cancel(self, task_id: str) -> dict:
         """Cancel the task: a waiting task never runs, a running one stops at its next
@@ -292,7 +293,8 @@ class CeleryMethods(MethodRegistry):
 
     @staticmethod
     def known_meta(task_id: str) -> dict:
-        """The task's stored state and result; -32004 for an id never issued."""
+        """The task's stored state and result (``{"status", "result"}``); -32004 for an id
+        never issued."""
         meta = task_meta(task_id)
         if meta["status"] == PENDING:
             raise ServerError("Unknown task id", code=UNKNOWN_TASK, data={"task_id": task_id})
