@@ -32,6 +32,7 @@ no`` keep proxies from buffering it.
 """
 
 import json
+import math
 import time
 
 from celery.states import READY_STATES
@@ -74,6 +75,8 @@ def task_events_view(methods: CeleryMethods):
         try:
             wait = min(float(request.args.get("wait", max_wait)), max_wait)
         except ValueError:
+            wait = max_wait
+        if not math.isfinite(wait):  # "nan" (and "-inf") would never end the stream's waits
             wait = max_wait
         events = _events(methods, request.args.get("task_id"), since or None,
                          time.monotonic() + wait)
