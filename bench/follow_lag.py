@@ -13,11 +13,12 @@ broker (:class:`tests.support.task_stack.TaskStack`). The job is the page's own 
 * **requests per job**: the page's requests to ``/json_celery_class`` (``POST``s, and the
   ``GET``s of its events stream), start to result.
 * **restart**: the Flask server SIGKILLed mid-job and started again once the task has ended
-  (the backend says SUCCESS): from the moment it accepts connections again to the page
-  showing the result.
+  (the backend says SUCCESS): from the moment it accepts connections again (a thread tries
+  every millisecond) to the page showing the result.
 """
 
 import re
+import socket
 import threading
 import time
 
@@ -179,6 +180,25 @@ def one_job(context, stack, watcher, params, n) -> dict:
     return {"lags": lags, "requests": len(posts), "seconds": seconds}
 
 
+def first_accept(port: int) -> threading.Thread:
+    """A thread that tries to connect to ``port`` every millisecond and keeps the wall-clock
+    time of the first success as ``.accepted_ms``: when the server is back (start_flask's
+    own check is slower, and the page's retry may beat it)."""
+
+    def poll():
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                thread.accepted_ms = time.time() * 1000
+                return
+            except OSError:
+                time.sleep(0.001)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    return thread
+
+
 def restart_job(context, stack, watcher, params, n) -> float:
     page, _ = open_page(context, stack, params)
     task_id = start_primes(page, n)
@@ -193,8 +213,10 @@ def restart_job(context, stack, watcher, params, n) -> float:
                            ".textContent)")
     if not done.wait(300):
         raise TimeoutError("the task did not end within 5 minutes")
+    back = first_accept(stack.api_port)
     stack.start_flask()
-    back_ms = time.time() * 1000
+    back.join(30)
+    back_ms = back.accepted_ms
     wait_for_result(page)
     shown_ms = [ms for ms, text in page.evaluate("window.shown.job") if "Elapsed" in text][0]
     page.close()
