@@ -159,6 +159,19 @@ def test_a_refused_origin_gets_403_with_a_json_rpc_error_and_no_cors(server):
     assert "evil.example" in body["error"]["message"]
 
 
+def test_a_wrong_verb_gets_a_json_rpc_405_with_cors(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+    connection.request("POST", "/json_celery_class/events", body=b"{}",
+                       headers={"Origin": PAGE_ORIGIN, "Content-Type": "application/json-rpc"})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+    assert response.status == 405
+    assert "GET" in response.headers["Allow"]
+    assert response.headers["Access-Control-Allow-Origin"] == PAGE_ORIGIN
+    assert body["error"]["data"]["http_status"] == 405
+
+
 def test_a_stream_ends_after_its_wait_with_reconnect(server, embedded_env):
     with RpcClient(f"http://127.0.0.1:{server}/json_celery_class") as client:
         task_id = client.call("echo", text="later", countdown=3600)["task_id"]
