@@ -3,7 +3,8 @@
 The production gunicorn command (gthread: a stream holds a thread, as a long-poll does) and
 a real worker on the embedded broker: a task's answers arrive in order on one request, a
 stream resumes from ``Last-Event-ID``, errors are ``event: error`` with JSON-RPC error
-objects, a refused origin is a 403, and a graceful stop (SIGTERM) ends a waiting stream.
+objects, a refused origin is a 403, and a graceful stop (SIGTERM) ends a waiting stream, under
+gunicorn and under ``manage_celery.py runserver``.
 """
 
 import http.client
@@ -17,6 +18,7 @@ import pytest
 
 from tests.support.processes import PYTHON, free_port, read_log, running
 from tests.support.rpc import PAGE_ORIGIN, RpcClient
+from tests.support.services import MANAGE_CELERY
 
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 APP = "flaskcelery.flask_source.FlaskEchoApp:create_app()"
@@ -182,10 +184,16 @@ def test_a_stream_ends_after_its_wait_with_reconnect(server, embedded_env):
     assert events[0][2]["state"] == "PENDING"
 
 
-def test_a_graceful_stop_ends_a_waiting_stream(embedded_env, tmp_path):
+def runserver(env, log, port):
+    return running([PYTHON, MANAGE_CELERY, "runserver", "--port", str(port)], port=port,
+                   env={**env, "RPC_MAX_WAIT": str(MAX_WAIT)}, log_path=log, timeout=60)
+
+
+@pytest.mark.parametrize("serve", [gunicorn, runserver])
+def test_a_graceful_stop_ends_a_waiting_stream(embedded_env, tmp_path, serve):
     log = tmp_path / "web.log"
     port = free_port()
-    with gunicorn(embedded_env, log, port) as web:
+    with serve(embedded_env, log, port) as web:
         with RpcClient(f"http://127.0.0.1:{port}/json_celery_class") as client:
             task_id = client.call("echo", text="later", countdown=3600)["task_id"]
         stream = EventStream(port, task_id=task_id, timeout=30)
