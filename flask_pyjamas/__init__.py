@@ -61,6 +61,7 @@ _EXPORTS = {
     # tasks
     "celery_init_app": "flask_pyjamas.tasks.celery_app",
     "CeleryMethods": "flask_pyjamas.tasks.methods",
+    "task_events_view": "flask_pyjamas.tasks.events",
     "run_flower": "flask_pyjamas.tasks.flower_guard",
     # settings
     "SettingError": "flask_pyjamas.settings",

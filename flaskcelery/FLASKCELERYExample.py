@@ -10,7 +10,8 @@ as soon as a task changes), through server restarts and proxy errors (it retries
 a reload of the page (it keeps the ids it follows in the tab's ``sessionStorage``).
 
 Page parameters: ``?server=URL`` (the Flask server, default ``http://localhost:5000``) and
-``?poll=MS`` (poll every MS ms, as the original did, instead of following live). Compiled by
+``?poll=MS`` (poll every MS ms, as the original did, instead of following live), ``?stream=0``
+(follow live by long-poll instead of the task events stream). Compiled by
 ``./build.sh``; ``python FLASKCELERYExample.py [--server URL] [--page-server URL]`` opens it
 as a desktop window.
 """
@@ -20,7 +21,7 @@ as a desktop window.
 from flask_pyjamas.client.buttons import text_button
 from flask_pyjamas.client.error_text import remote_error_text
 from flask_pyjamas.client.followed_tasks import FollowedTasks
-from flask_pyjamas.client.page_url import flask_server, search_millis, server_name
+from flask_pyjamas.client.page_url import flask_server, search_millis, search_off, server_name
 from flask_pyjamas.client.progress_bar import ProgressBar
 from flask_pyjamas.client.task_follower import TaskFollower
 from pyjamas.JSONService import JSONProxy
@@ -78,6 +79,8 @@ class FLASKCELERYExample:
         server = flask_server()  # ?server=URL, else http://localhost:5000
         where = server_name(server)
         self.poll_millis = search_millis("poll", 0)  # ?poll=MS: poll as the original did
+        # ?stream=0: long-poll get_result instead of the task events stream (Server-Sent Events)
+        self.events_url = "" if search_off("stream") else None
         self.remote_py = EchoServicePython()
         self.remote_flask_view = EchoServicePython(server=server)
         self.remote_flask_methodview = EchoServicePython(server=server,
@@ -89,6 +92,7 @@ class FLASKCELERYExample:
         # the Celery echo: its task is followed until the worker's answer is there
         self.echo_follower = TaskFollower(self.remote_celery, self,
                                           poll_millis=self.poll_millis,
+                                          events_url=self.events_url,
                                           store=FollowedTasks("flaskcelery.echo"),
                                           caption="Celery echo: ")
 
@@ -252,7 +256,8 @@ class PrimesJob:
         self.row.add(self.status)
         self.row.setSpacing(8)
         self.follower = TaskFollower(page.remote_celery, self, progress_bar=self.progress_bar,
-                                     poll_millis=page.poll_millis, store=page.primes_store,
+                                     poll_millis=page.poll_millis, events_url=page.events_url,
+                                     store=page.primes_store,
                                      caption=caption)
 
     def onClick(self, sender):

@@ -1,4 +1,5 @@
-"""What the page's URL says: ``?server=URL`` (the Flask server) and numbers like ``?poll=MS``.
+"""What the page's URL says: ``?server=URL`` (the Flask server), numbers like ``?poll=MS``,
+switches like ``?stream=0``.
 
 The values come from outside: a page shows them with ``setText``, never as HTML.
 """
@@ -36,3 +37,8 @@ def search_millis(name, default):
             return default
     millis = int(text)  # (at most 9 digits: within Transcrypt's 32-bit int())
     return millis if millis > 0 else default
+
+
+def search_off(name):
+    """True if the page's URL turns ``NAME`` off: ``?NAME=0`` (for example ``?stream=0``)."""
+    return Window.getLocation().getSearchVar(name) == "0"

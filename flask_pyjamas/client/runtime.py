@@ -1,11 +1,14 @@
-"""The few things the client library needs from where it runs: a clock, random bytes, and
-a place that survives a page reload.
+"""The few things the client library needs from where it runs: a clock, random bytes, a
+place that survives a page reload, and a stream of Server-Sent Events.
 
-In the browser: ``Date.now()``, ``crypto.getRandomValues`` and ``sessionStorage``. Under
-CPython (the desktop window, scripts, tests) the ``__pragma__ ('skip')`` block below, which
-Transcrypt never sees, replaces them with ``time.monotonic()``, ``os.urandom`` and a dict in
-memory: a desktop window has no reload, and its tasks end with its process.
+In the browser: ``Date.now()``, ``crypto.getRandomValues``, ``sessionStorage`` and
+``EventSource``. Under CPython (the desktop window, scripts, tests) the ``__pragma__
+('skip')`` block below, which Transcrypt never sees, replaces them with ``time.monotonic()``,
+``os.urandom`` and a dict in memory (a desktop window has no reload, and its tasks end with
+its process), and says there is no event stream: the task follower long-polls there.
 """
+
+from pyjamas import _browser
 
 HEX_DIGITS = "0123456789abcdef"
 
@@ -41,6 +44,44 @@ def session_set(key, text):
         pass
 
 
+def event_stream_available():
+    """True where Server-Sent Events can be read (a browser with ``EventSource``)."""
+    return hasattr(window, "EventSource")
+
+
+def url_quote(text):
+    """``text`` escaped for a URL's query string."""
+    return encodeURIComponent(text)
+
+
+def open_event_stream(url, handler):
+    """Read the Server-Sent Events of ``url`` (``GET``, cross-origin, no credentials):
+    ``handler.onStreamEvent(name, value)`` for each event (``name`` "message" or the event's
+    own, ``value`` its data parsed as JSON), ``handler.onStreamFailed()`` once if the
+    connection fails or ends (the stream is closed then: EventSource would reconnect on its
+    own schedule). Returns the stream, for ``close()``."""
+    source = __new__(EventSource(url))
+
+    def deliver(name, event):
+        try:
+            value = _browser.loads(event.data)
+        except ValueError:
+            value = None
+        handler.onStreamEvent(name, value)
+
+    def on_error(event):
+        if hasattr(event, "data"):  # the server's "event: error" (a MessageEvent)
+            deliver("error", event)
+        else:  # the connection failed, or the server closed it
+            source.close()
+            handler.onStreamFailed()
+
+    source.onmessage = lambda event: deliver("message", event)
+    source.addEventListener("reconnect", lambda event: deliver("reconnect", event))
+    source.addEventListener("error", on_error)
+    return source
+
+
 # __pragma__ ('skip')
 import os  # noqa: E402
 import threading  # noqa: E402
@@ -69,6 +110,16 @@ def session_set(key, text):  # noqa: F811
             _session.pop(key, None)
         else:
             _session[key] = text
+
+
+def event_stream_available():  # noqa: F811
+    return False  # (the follower long-polls under CPython; open_event_stream is not called)
+
+
+def url_quote(text):  # noqa: F811
+    from urllib.parse import quote
+
+    return quote(text, safe="")
 # __pragma__ ('noskip')
 
 

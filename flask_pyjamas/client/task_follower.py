@@ -12,10 +12,17 @@ A :class:`TaskFollower` talks to a :class:`pyjamas.JSONService.JSONProxy` of a
 
 How it follows (live, the default): the start asks the server to wait a moment
 (``start_wait_seconds``) so that a quick task's result comes in the start's own answer (one
-request per job); then ``get_result(task_id, wait, since_revision)``, a long-poll the server
-answers as soon as the task's state or progress changes (or when ``wait`` runs out), asked
-again at once: one request open per task, one request per progress step, none while
-nothing changes. With ``poll_millis`` > 0 it polls instead, as the 2012 page did: a
+request per job); then, in a browser (``EventSource``), the task's events stream
+(``events_url``, by default the service's URL + ``/events``:
+:func:`flask_pyjamas.task_events_view`), one ``GET`` that carries every change until the
+task ends (a new one every ``wait`` s while it runs). Where there is no ``EventSource``
+(CPython: the desktop window), and for the next request after a stream failed (an error or a
+non-200, which ``EventSource`` gives up on), it long-polls: ``get_result(task_id, wait,
+since_revision)``, which the server answers as soon as the task's state or progress changes
+(or when ``wait`` runs out), asked again at once: one request per progress step, none while
+nothing changes. Either way one request is open per task. After ``MAX_STREAM_FAILURES``
+streams in a row failed without an event (a proxy that buffers, a server without the stream)
+it long-polls for good. With ``poll_millis`` > 0 it polls instead, as the 2012 page did: a
 ``get_result`` every ``poll_millis`` ms.
 
 Failures: transient ones (no response, 502/503/504, -32000, -32003, -32007) are retried with
@@ -39,6 +46,7 @@ from pyjamas.Timer import Timer
 LONG_POLL_SECONDS = 20  # below the server's RPC_MAX_WAIT (25 s) and proxies' 30-s timeouts
 START_WAIT_SECONDS = 0.25  # a quick task's result in the start's answer; progress soon after
 NO_WORKER_MILLIS = 10000
+MAX_STREAM_FAILURES = 3
 NO_WORKER_TEXT = "no worker has picked this up yet"
 UNKNOWN_TASK = -32004
 TASK_FAILED = -32001
@@ -51,11 +59,13 @@ class TaskFollower:
     ``progress_bar``: a :class:`.progress_bar.ProgressBar` kept up to date (optional);
     ``poll_millis``: 0 for live following, else the polling period; ``store`` and
     ``caption``: where to keep the task id while it is followed, with the page's text for it;
-    ``retry``: a :class:`.retry.RetryPolicy`."""
+    ``retry``: a :class:`.retry.RetryPolicy`; ``events_url``: the task events stream (None:
+    the service's URL + ``/events``; "": never stream)."""
 
     def __init__(self, service, handler, progress_bar=None, poll_millis=0, store=None,
                  caption="", retry=None, wait_seconds=LONG_POLL_SECONDS,
-                 start_wait_seconds=START_WAIT_SECONDS, no_worker_millis=NO_WORKER_MILLIS):
+                 start_wait_seconds=START_WAIT_SECONDS, no_worker_millis=NO_WORKER_MILLIS,
+                 events_url=None):
         self.service = service
         self.handler = handler
         self.progress_bar = progress_bar
@@ -66,6 +76,10 @@ class TaskFollower:
         self.wait_seconds = wait_seconds
         self.start_wait_seconds = start_wait_seconds
         self.no_worker_millis = no_worker_millis
+        if events_url is None:
+            url = getattr(service, "url", None)
+            events_url = url + "/events" if url else ""
+        self.events_url = events_url
         self.task_id = None
         self.state = None
         self.revision = None
@@ -80,6 +94,9 @@ class TaskFollower:
         self._pending_since = None
         self._no_worker_said = False
         self._answered_once = False
+        self._stream = None  # the open events stream, if any
+        self._stream_failures = 0  # streams failed in a row without an event
+        self._stream_failed_last = False  # the next request long-polls
         self._timer = Timer(notify=self._fire)
 
     # -- what a page calls ---------------------------------------------------------------
@@ -141,6 +158,8 @@ class TaskFollower:
         self._pending_since = self.started_at
         self._no_worker_said = False
         self._answered_once = False
+        self._stream_failures = 0
+        self._stream_failed_last = False
         if self.store is not None:
             self.store.add(task_id, self.caption)
         if self.progress_bar is not None:
@@ -158,6 +177,9 @@ class TaskFollower:
         self._send(self._start[0], params)
 
     def _ask(self):
+        if self._streams():
+            self._open_stream()
+            return
         params = {"task_id": self.task_id}
         if self.poll_millis <= 0:
             if self.revision is not None:
@@ -169,6 +191,27 @@ class TaskFollower:
                 params["wait"] = self._wait_seconds()  # a server without revisions
         self.polls += 1
         self._send("get_result", params)
+
+    def _streams(self):
+        """Whether the next request is the events stream."""
+        return (self.poll_millis <= 0 and self.events_url != "" and not self._stream_failed_last
+                and self._stream_failures < MAX_STREAM_FAILURES
+                and runtime.event_stream_available())
+
+    def _open_stream(self):
+        self._close_stream()
+        self._call += 1
+        self.requests += 1
+        url = (self.events_url + "?task_id=" + runtime.url_quote(self.task_id)
+               + "&wait=" + str(self._wait_seconds()))
+        if self.revision is not None:
+            url += "&since_revision=" + runtime.url_quote(self.revision)
+        self._stream = runtime.open_event_stream(url, StreamCall(self, self._call))
+
+    def _close_stream(self):
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def _wait_seconds(self):
         """The long-poll's wait; while the task is PENDING, no longer than until it is time
@@ -198,6 +241,7 @@ class TaskFollower:
 
     def _finish(self):
         self.active = False
+        self._close_stream()
         self._call += 1  # answers still on their way are ignored
         self._timer.cancel()
         if self.store is not None and self.task_id is not None:
@@ -205,9 +249,13 @@ class TaskFollower:
 
     # -- answers -------------------------------------------------------------------------
 
-    def _answered(self, call, answer):
+    def _answered(self, call, answer, streamed=False):
         if call != self._call or not self.active:
             return  # an answer to a call this follower no longer waits for
+        if streamed:
+            self._stream_failures = 0
+        else:
+            self._stream_failed_last = False  # the server answers: try the stream again
         self._start = None
         self._answered_once = True
         self._attempt = 0
@@ -234,7 +282,7 @@ class TaskFollower:
         if state is not None:  # (the plain {"task_id"} of a start without wait: no news)
             self.handler.onTaskAnswer(self, answer)
         self._check_worker(state)
-        if self.active:
+        if self.active and not streamed:  # (a stream goes on by itself)
             self._next()
 
     def _check_worker(self, state):
@@ -251,9 +299,30 @@ class TaskFollower:
             self._notice("Task " + self.task_id + ": " + NO_WORKER_TEXT + " (waiting for "
                          + seconds + " s; is a Celery worker running?)")
 
+    def _stream_ended(self, call):
+        """The stream ended after its ``wait``: say if no worker took the task, open a new
+        one from the last revision."""
+        if call != self._call or not self.active:
+            return
+        self._close_stream()
+        self._check_worker(self.state)
+        if self.active:
+            self._ask()
+
+    def _stream_failed(self, call):
+        """The stream failed (no connection, a non-200, cut): the next request long-polls,
+        and its answer or error says what it is (with the retry policy's backoff)."""
+        if call != self._call or not self.active:
+            return
+        self._close_stream()
+        self._stream_failures += 1
+        self._stream_failed_last = True
+        self._ask()
+
     def _failed(self, call, code, error):
         if call != self._call or not self.active:
             return
+        self._close_stream()
         error_code = error["code"] if isinstance(error, dict) and "code" in error else 0
         if self._start is not None and code == 0 and error_code == UNKNOWN_TASK:
             self._send_start()  # the lost start never reached the server: send it again
@@ -312,6 +381,26 @@ class FollowCall:
 
     def onRemoteError(self, code, errobj, request_info):
         self.follower._failed(self.call, code, errobj)
+
+
+class StreamCall:
+    """The handler of one events stream of a :class:`TaskFollower` (see
+    :func:`.runtime.open_event_stream`), with the call's number as :class:`FollowCall`."""
+
+    def __init__(self, follower, call):
+        self.follower = follower
+        self.call = call
+
+    def onStreamEvent(self, name, value):
+        if name == "message":
+            self.follower._answered(self.call, value, True)
+        elif name == "error":  # a JSON-RPC error object: as the same error of a get_result
+            self.follower._failed(self.call, 0, value)
+        elif name == "reconnect":
+            self.follower._stream_ended(self.call)
+
+    def onStreamFailed(self):
+        self.follower._stream_failed(self.call)
 
 
 class CancelCall:

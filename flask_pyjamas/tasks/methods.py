@@ -213,7 +213,7 @@ class CeleryMethods(MethodRegistry):
         if wait > 0:  # an error's data carries the id: the task is on its way
             return waiting.answer_when_changed(
                 task_id, {"status": SENT, "result": None}, wait, None,
-                lambda meta: self._reply(task_id, meta, name), {"task_id": task_id})
+                lambda meta: self.result_reply(task_id, meta, name), {"task_id": task_id})
         return {"task_id": task_id}
 
     def _admit(self, task_id: str, args, kwargs: dict | None, countdown: float) -> None:
@@ -263,8 +263,9 @@ class CeleryMethods(MethodRegistry):
         task_id = checked_id(task_id)
         if since_revision is not None and not isinstance(since_revision, str):
             raise InvalidParams(data="since_revision must be a string")
-        return waiting.answer_when_changed(task_id, self._known_meta(task_id), wait,
-                                           since_revision, lambda meta: self._reply(task_id, meta))
+        return waiting.answer_when_changed(
+            task_id, self.known_meta(task_id), wait, since_revision,
+            lambda meta: self.result_reply(task_id, meta))
 
     def cancel(self, task_id: str) -> dict:
         """Cancel the task: a waiting task never runs, a running one stops at its next
@@ -275,7 +276,7 @@ class CeleryMethods(MethodRegistry):
         so it holds even when the broadcast to the workers cannot be sent.
         """
         task_id = checked_id(task_id)
-        state = self._known_meta(task_id)["status"]
+        state = self.known_meta(task_id)["status"]
         if state in READY_STATES:
             return {"task_id": task_id, "state": state}
         celery = current_celery()
@@ -291,15 +292,18 @@ class CeleryMethods(MethodRegistry):
         return {"task_id": task_id, "state": REVOKED}
 
     @staticmethod
-    def _known_meta(task_id: str) -> dict:
-        """The task's stored state and result; -32004 for an id never issued."""
+    def known_meta(task_id: str) -> dict:
+        """The task's stored state and result (``{"status", "result"}``); -32004 for an id
+        never issued."""
         meta = task_meta(task_id)
         if meta["status"] == PENDING:
             raise ServerError("Unknown task id", code=UNKNOWN_TASK, data={"task_id": task_id})
         return meta
 
-    def _reply(self, task_id: str, meta: dict, name: str | None = None) -> dict:
-        """What ``get_result`` answers for ``meta``, the task's (``name``: when known)."""
+    def result_reply(self, task_id: str, meta: dict, name: str | None = None) -> dict:
+        """What ``get_result`` answers for ``meta`` (``{"status", "result"}``), the task's
+        (``name``: when known); raises -32001 for a failed task. The events stream
+        (:func:`.events.task_events_view`) sends the same objects."""
         state = meta["status"]
         if state == FAILURE:
             raise ServerError(

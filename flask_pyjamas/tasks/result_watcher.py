@@ -145,6 +145,11 @@ class ResultWatcher:
         """Requests waiting now."""
         return self._waiting
 
+    @property
+    def closing(self) -> bool:
+        """The server stops (:meth:`release_all`): a waiter parked now is answered at once."""
+        return self._closing
+
     def waiting_for(self, client) -> int:
         """Requests of ``client`` waiting now."""
         return self._per_client.get(client, 0)

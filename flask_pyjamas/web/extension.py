@@ -92,11 +92,18 @@ def is_jsonrpc_request() -> bool:
     app = current_app._get_current_object()
     rule = request.url_rule
     if rule is None:  # no route matched: a wrong verb on an endpoint, or an unknown path
-        if not isinstance(request.routing_exception, MethodNotAllowed):
+        wrong_verb = request.routing_exception
+        if not isinstance(wrong_verb, MethodNotAllowed):
             return False
-        try:
-            endpoint, _ = app.url_map.bind_to_environ(request.environ).match(method="POST")
-        except HTTPException:
+        # the endpoint under a verb it takes (POST for most, GET for an events stream)
+        adapter = app.url_map.bind_to_environ(request.environ)
+        for method in wrong_verb.valid_methods or ["POST"]:
+            try:
+                endpoint, _ = adapter.match(method=method)
+                break
+            except HTTPException:
+                continue
+        else:
             return False
     else:
         endpoint = rule.endpoint

@@ -2,7 +2,7 @@
 
 Routes: ``/json_echo/`` (``views.py``) and ``/json_echo_class`` (``method_views.py``) answer
 at once, as in flaskcors; ``/json_celery_class`` (``celery_views.py``) hands the work to
-Celery workers.
+Celery workers, and ``/json_celery_class/events`` streams a task's answers (Server-Sent Events).
 
 Celery is set up as in Flask's guide "Background Tasks with Celery": its settings are
 ``app.config["CELERY"]`` (``celeryconfig.py``), tasks (``celery_tasks.py``) run inside the
@@ -16,10 +16,10 @@ through this module too, from any directory::
 
 from flask import Flask
 
-from flask_pyjamas import JSONRPC, celery_init_app
+from flask_pyjamas import JSONRPC, celery_init_app, task_events_view
 
 from . import celery_tasks  # noqa: F401  (registers the tasks)
-from .celery_views import CeleryEchoView
+from .celery_views import CeleryEchoView, celery_methods
 from .celeryconfig import celery_config
 from .method_views import JSONEchoView
 from .requests import JSONRPCRequest
@@ -38,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(json_echo)
     JSONEchoView.register(app, "/json_echo_class", "json_echo_class")
     CeleryEchoView.register(app, "/json_celery_class", "json_celery_class")
+    # the same tasks' answers as Server-Sent Events: one GET per followed task
+    app.add_url_rule("/json_celery_class/events", "json_celery_events",
+                     task_events_view(celery_methods), methods=["GET"])
     return app
 
 

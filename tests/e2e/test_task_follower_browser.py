@@ -17,6 +17,7 @@ from flask_pyjamas.build.pyjsbuild import build_if_stale
 from flaskcelery.__main__ import PAGE as PAGE_MODULE
 from tests.support.browser import wait_for_text
 from tests.support.flaky_proxy import FlakyProxy
+from tests.support.processes import read_log
 from tests.support.task_stack import TaskStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -80,6 +81,26 @@ def assert_result(page, row=1, n=N) -> str:
                         r"\(\d+ requests\)", final), final
     assert page.text_content(f"#progress-{row}-text") == "done"
     return final
+
+
+def test_a_job_is_followed_by_one_stream_request(page, stack):
+    stack.start_worker()
+    open_page(page, stack.page_url())
+    task_id = start_primes(page)
+    page.evaluate("""() => { window.steps = [];
+        const caption = document.getElementById("progress-1-text");
+        new MutationObserver(() => window.steps.push(caption.textContent))
+            .observe(caption, {childList: true, characterData: true, subtree: true}); }""")
+    final = assert_result(page)
+
+    log = read_log(stack.dir / "flask-1.log")
+    streams = re.findall(r'"GET /json_celery_class/events\?task_id=' + task_id + r'\S* HTTP', log)
+    posts = re.findall(r'"POST /json_celery_class HTTP', log)
+    assert len(streams) == 1, log  # every progress step came on it
+    assert len(posts) == 1, log  # the start (with its short wait)
+    assert final.endswith("(2 requests)"), final
+    steps = [text for text in page.evaluate("window.steps") if " / " in text]
+    assert len(set(steps)) >= 5, steps  # live progress, step by step
 
 
 def test_flask_killed_and_restarted_mid_job(page, stack):

@@ -4,12 +4,14 @@ as nginx does while the server behind it restarts during a deploy.
 Runs on a thread of the test process::
 
     with FlakyProxy("http://127.0.0.1:5000") as proxy:   # proxy.url: where clients go
-        proxy.fail_for(5.0)      # POSTs answered 502 for 5 s from now (preflights still pass)
+        proxy.fail_for(5.0)      # POSTs and GETs answered 502 for 5 s (preflights still pass)
 
 Requests in flight when the failure starts are answered 502 at once, as when the server
-behind the proxy goes away under them. The 502 carries CORS headers for the request's
-origin, as a proxy configured with ``add_header ... always`` sends them, so a page can read
-the status. ``proxy.answered_502`` counts the 502s sent.
+behind the proxy goes away under them. A ``GET`` is passed on as a stream (Server-Sent
+Events: each piece as it comes, the connection closed at its end); one open when a failure
+starts is cut, as a proxy cuts it when the server behind goes away. The 502 carries CORS
+headers for the request's origin, as a proxy configured with ``add_header ... always`` sends
+them, so a page can read the status. ``proxy.answered_502`` counts the 502s sent.
 """
 
 import http.client
@@ -70,6 +72,14 @@ class FlakyProxy:
             def do_OPTIONS(self):
                 self._forward()
 
+            def do_GET(self):
+                if proxy.failing():
+                    with proxy.lock:
+                        proxy.answered_502 += 1
+                    self._bad_gateway()
+                else:
+                    self._forward_stream()
+
             def do_POST(self):
                 with proxy.lock:
                     lose, proxy.lose_next = proxy.lose_next, None
@@ -98,6 +108,52 @@ class FlakyProxy:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _forward_stream(self):
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in HOP_BY_HOP}
+                failures = proxy.failures
+                try:
+                    upstream = http.client.HTTPConnection(*proxy.upstream, timeout=60)
+                    upstream.request("GET", self.path, None, headers)
+                    reply = upstream.getresponse()
+                except OSError:
+                    with proxy.lock:
+                        proxy.answered_502 += 1
+                    self._bad_gateway()
+                    return
+                pieces = queue.SimpleQueue()
+
+                def read_upstream():
+                    try:
+                        while piece := reply.read1(65536):
+                            pieces.put(piece)
+                    except OSError:
+                        pass
+                    pieces.put(None)
+
+                self.send_response(reply.status, reply.reason)
+                for name, value in reply.getheaders():
+                    if name.lower() not in HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                threading.Thread(target=read_upstream, daemon=True).start()
+                try:
+                    while proxy.failures == failures:
+                        try:
+                            piece = pieces.get(timeout=0.02)
+                        except queue.Empty:
+                            continue
+                        if piece is None:
+                            break
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the client has gone
+                finally:
+                    upstream.close()
 
             def _forward(self, deliver=True):
                 body = self._drain()
