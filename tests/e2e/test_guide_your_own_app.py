@@ -26,6 +26,7 @@ from tests.support.browser import wait_for_text
 from tests.support.desktop import tk_applications, wait_for_tk_application, wait_until
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running, wait_for_port
 from tests.support.services import clean_env
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop, pytest.mark.slow]
 
@@ -99,13 +100,17 @@ def guide_app(tmp_path_factory):
 
 def wait_for_log(path: Path, pattern: str, timeout: float = 60.0) -> str:
     """The log at ``path`` once a line matches ``pattern``."""
-    import time
+    last = {}
 
-    deadline = time.monotonic() + timeout
-    while not re.search(pattern, text := path.read_text(errors="replace")):
-        assert time.monotonic() < deadline, f"{pattern!r} not in {path}:\n{text}"
-        time.sleep(0.1)
-    return text
+    def logged():
+        last["text"] = path.read_text(errors="replace")
+        return re.search(pattern, last["text"])
+
+    try:
+        wait_for(logged, timeout, f"{pattern!r} in {path}")
+    except WaitTimeout:
+        raise WaitTimeout(f"{pattern!r} not in {path}:\n{last['text']}") from None
+    return last["text"]
 
 
 def test_the_guide_s_app_estimates_pi_and_cancels_in_the_browser(page, guide_app):

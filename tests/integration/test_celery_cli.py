@@ -2,7 +2,6 @@
 
 import base64
 import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -12,6 +11,7 @@ from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
 from tests.support.rpc import PAGE_ORIGIN, RpcClient, rpc
 from tests.support.services import CeleryWorker, app_config, wait_until_ready
+from tests.support.waiting import WaitTimeout, wait_for
 
 FLASK_SOURCE = REPO_ROOT / "flaskcelery" / "flask_source"
 
@@ -60,17 +60,15 @@ def test_flower_serves_on_loopback(embedded_env, tmp_path):
     with running([PYTHON, "manage_celery.py", "flower", f"--port={port}",
                   "--basic-auth=admin:s3cret"], port=port,
                  env=embedded_env, cwd=FLASK_SOURCE, log_path=tmp_path / "flower.log"):
-        deadline = time.monotonic() + 30
         health = urllib.request.Request(f"http://127.0.0.1:{port}/healthcheck", headers={
             "Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()})
-        while True:
-            try:
-                with urllib.request.urlopen(health, timeout=5) as r:
-                    assert r.read() == b"OK"
-                    break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+
+        def healthy():
+            with urllib.request.urlopen(health, timeout=5) as r:
+                assert r.read() == b"OK"
+                return True
+
+        wait_for(healthy, 30, "Flower's /healthcheck", ignore=(OSError,))
 
 
 def test_celeryd_without_options_logs_each_task_and_names_the_docs_broker(embedded_env,
@@ -85,10 +83,11 @@ def test_celeryd_without_options_logs_each_task_and_names_the_docs_broker(embedd
         task_id = rpc(app.test_client(), "echo", ["logged"])["result"]["task_id"]
         assert rpc(app.test_client(), "get_result", {"task_id": task_id, "wait": 20}
                    )["result"]["state"] == "SUCCESS"
-        deadline = time.monotonic() + 20
-        while f"Task celery_echo[{task_id}] succeeded" not in log.read_text():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+        try:
+            wait_for(lambda: f"Task celery_echo[{task_id}] succeeded" in log.read_text(), 20,
+                     f"celery_echo[{task_id}] logged as succeeded")
+        except WaitTimeout:
+            raise WaitTimeout(log.read_text()) from None
     text = log.read_text()
     assert f"Task celery_echo[{task_id}] received" in text
     assert "No hostname was supplied" not in text

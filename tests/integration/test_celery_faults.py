@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from contextlib import suppress
 
 import pytest
 from celery.states import READY_STATES
@@ -24,6 +25,7 @@ from tests.support.held_tasks import (
 )
 from tests.support.rpc import rpc
 from tests.support.services import app_config
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +41,15 @@ def start(client, method: str, *params) -> str:
 def wait_for_state(client, task_id: str, states, timeout: float = 60.0) -> dict:
     """Poll ``get_result`` until the task is in one of ``states`` (long-polls for final ones)."""
     wait = 5 if states <= READY_STATES else 0
-    deadline = time.monotonic() + timeout
-    while True:
-        result = rpc(client, "get_result", {"task_id": task_id, "wait": wait})["result"]
-        if result["state"] in states or time.monotonic() > deadline:
-            return result
-        time.sleep(0.02)
+    last = {}
+
+    def reached():
+        last["result"] = rpc(client, "get_result", {"task_id": task_id, "wait": wait})["result"]
+        return last["result"]["state"] in states
+
+    with suppress(WaitTimeout):  # past the timeout, the last result: the caller asserts on it
+        wait_for(reached, timeout, f"{task_id} in {states}")
+    return last["result"]
 
 
 def pool_children(worker) -> list[int]:
@@ -115,9 +120,8 @@ def test_a_burst_survives_a_worker_killed_in_the_middle(broker, celery_worker):
     first = celery_worker(env, "--concurrency=2", "--prefetch-multiplier=8")
     ids = start_tasks(client, [("echo", [f"burst {i}", 0]) for i in range(300)])
     # Killed while it runs, receives and acknowledges tasks: whatever it held comes back.
-    deadline = time.monotonic() + 60
-    while count_logged(first, "succeeded") < 30 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    with suppress(WaitTimeout):  # the assertion below says how many
+        wait_for(lambda: count_logged(first, "succeeded") >= 30, 60, "30 tasks succeeded")
     done_before = count_logged(first, "succeeded")
     assert 30 <= done_before < len(ids), done_before
     first.kill()

@@ -5,7 +5,6 @@ started by ``manage_celery.py celeryd``, sharing the broker and result backend.
 """
 
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +15,7 @@ from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.echo import echo_methods
 from tests.support.rpc import rpc
 from tests.support.services import app_config, celery_worker_process
+from tests.support.waiting import WaitTimeout, wait_for
 
 PRIMES_BELOW_2E8 = 11_078_937
 
@@ -56,14 +56,17 @@ def start(client, method: str, *params, **named) -> str:
 def poll_until_done(client, task_id: str, timeout: float = 60.0) -> list[dict]:
     """``get_result`` (no wait) every 20 ms until the task is done: every reply seen."""
     seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def done_now():
         reply = rpc(client, "get_result", {"task_id": task_id, "bogus": "blue"})
         seen.append(reply)
-        if "error" in reply or reply["result"]["state"] in ("SUCCESS", "REVOKED"):
-            return seen
-        time.sleep(0.02)
-    raise AssertionError(f"task {task_id} not done within {timeout} s: {seen[-1]}")
+        return "error" in reply or reply["result"]["state"] in ("SUCCESS", "REVOKED")
+
+    try:
+        wait_for(done_now, timeout, f"task {task_id} to be done")
+    except WaitTimeout:
+        raise WaitTimeout(f"task {task_id} not done within {timeout} s: {seen[-1]}") from None
+    return seen
 
 
 @pytest.mark.parametrize("method", echo_methods.names())
@@ -126,13 +129,16 @@ def test_the_heavy_task_reports_progress(client):
 def wait_for_dropped(worker, task_id: str, timeout: float = 30.0) -> str:
     """Wait until the worker's log says it dropped ``task_id``: discarded on arrival (a
     revoke it heard of), or stopped as cancelled (``Ignore``). The log line."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def dropped():
         for line in worker.log().splitlines():
             if task_id in line and ("Discarding revoked task" in line or "ignored" in line):
                 return line
-        time.sleep(0.05)
-    raise AssertionError(f"the worker never dropped {task_id}:\n{worker.log()}")
+        return None
+
+    try:
+        return wait_for(dropped, timeout, f"the worker to drop {task_id}")
+    except WaitTimeout:
+        raise WaitTimeout(f"the worker never dropped {task_id}:\n{worker.log()}") from None
 
 
 def test_cancel_before_the_task_runs(client, worker):
@@ -145,10 +151,11 @@ def test_cancel_before_the_task_runs(client, worker):
 
 def test_cancel_stops_a_running_task(client, worker):
     task_id = start(client, "count_primes", 10**10)  # a minute or more of work
-    deadline = time.monotonic() + 30
-    while result_of(rpc(client, "get_result", [task_id]))["state"] != "PROGRESS":
-        assert time.monotonic() < deadline, "count_primes never reported progress"
-        time.sleep(0.02)
+    try:
+        wait_for(lambda: result_of(rpc(client, "get_result", [task_id]))["state"] == "PROGRESS",
+                 30, "count_primes to report progress")
+    except WaitTimeout:
+        raise WaitTimeout("count_primes never reported progress") from None
     assert result_of(rpc(client, "cancel", {"task_id": task_id}))["state"] == "REVOKED"
     assert "ignored" in wait_for_dropped(worker, task_id)  # stopped at its next step
     assert result_of(rpc(client, "get_result", [task_id]))["state"] == "REVOKED"
@@ -281,10 +288,11 @@ def test_past_the_waiter_limit_a_start_answers_minus_32007_with_its_task_id(cele
     holder = threading.Thread(target=rpc, args=(app.test_client(), "get_result",
                                                 {"task_id": held, "wait": 25}))
     holder.start()
-    deadline = time.monotonic() + 30
-    while getattr(app.extensions.get("result_watcher"), "waiting", 0) < 1:
-        assert time.monotonic() < deadline, "the first long-poll never waited"
-        time.sleep(0.01)
+    try:
+        wait_for(lambda: getattr(app.extensions.get("result_watcher"), "waiting", 0) >= 1, 30,
+                 "the first long-poll to wait")
+    except WaitTimeout:
+        raise WaitTimeout("the first long-poll never waited") from None
     reply = rpc(client, "echo", {"text": "refused wait", "countdown": 0, "wait": 20})
     assert reply["error"]["code"] == -32007
     assert reply["error"]["data"]["max_waiters"] == 1

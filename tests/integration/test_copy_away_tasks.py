@@ -9,7 +9,6 @@ task sent to one is never run by the other's worker.
 """
 
 import shutil
-import time
 import uuid
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.integration.test_copy_away import user_env
 from tests.support.processes import PYTHON, REPO_ROOT, free_port, running
 from tests.support.rpc import RpcClient
 from tests.support.services import CeleryWorker, wait_until_ready
+from tests.support.waiting import WaitTimeout, wait_for
 
 MAX_TASKS, MAX_HEAVY = 3, 2
 
@@ -111,14 +111,11 @@ class Server:
 
 
 def until(condition, what: str, timeout: float = 60.0):
-    """``condition()``'s first true value, asked every 20 ms; fails after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what}: not within {timeout} s")
+    """``condition()``'s first true value (:func:`wait_for`); fails after ``timeout`` s."""
+    try:
+        return wait_for(condition, timeout, what)
+    except WaitTimeout:
+        raise WaitTimeout(f"{what}: not within {timeout} s") from None
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from tests.support.browser import run_demo
 from tests.support.processes import REPO_ROOT
 from tests.support.rpc import RpcClient
 from tests.support.services import clean_env
+from tests.support.waiting import WaitTimeout, wait_for
 
 PAGE = PAGE_MODULE.stem + ".html"
 
@@ -84,13 +84,11 @@ def running_pids(pids) -> set[int]:
 
 
 def wait_for_log(demo, pattern: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        match = re.search(pattern, demo.log())
-        if match:
-            return match.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"{pattern!r} not in the demo's log:\n{demo.log()}")
+    try:
+        return wait_for(lambda: re.search(pattern, demo.log()), timeout,
+                        f"{pattern!r} in the demo's log").group(0)
+    except WaitTimeout:
+        raise WaitTimeout(f"{pattern!r} not in the demo's log:\n{demo.log()}") from None
 
 
 def test_serves_the_built_page_and_prints_its_url(demo):

@@ -10,7 +10,7 @@ huge numbers, path traversal on the page server) are kept here too.
 
 import json
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from tests.support.raw_http import (
     rpc_bytes,
 )
 from tests.support.services import MANAGE_CELERY, clean_env
+from tests.support.waiting import WaitTimeout, wait_for
 
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 RUN_FLASK_SERVER = REPO_ROOT / "flaskcors/public/services/flask_example/run_flask_server.py"
@@ -81,9 +82,8 @@ def serve(kind: str, example: str, env: dict, log_path: Path):
     with running(args, port=port, env=env, log_path=log_path) as proc:
         pid = proc.pid
         if kind == "gunicorn":  # the worker is forked after the master listens
-            deadline = time.monotonic() + 30
-            while not descendants(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            with suppress(WaitTimeout):  # as before: no worker is an IndexError below
+                wait_for(lambda: descendants(proc.pid), 30, "gunicorn's worker process")
             pid = descendants(proc.pid)[0]
         yield Server(kind, port, pid)
 
@@ -422,14 +422,20 @@ def test_an_unencodable_task_result_fails_only_its_call(celery_servers, celery_e
     server = celery_servers["gunicorn"]
     bad = server.post(CELERY, call("echo", "\ud800", 0)).json()["result"]["task_id"]
     good = server.post(CELERY, call("echo", "good", 0)).json()["result"]["task_id"]
-    deadline = time.monotonic() + 60
-    while True:
+    replies = {}
+
+    def both_answered():
         batch = [call("get_result", bad, 1, request_id="bad"),
                  call("get_result", good, 1, request_id="good")]
-        replies = {r["id"]: r for r in server.post(CELERY, batch).json()}
-        if "error" in replies["bad"] and replies["good"]["result"]["state"] == "SUCCESS":
-            break
-        assert time.monotonic() < deadline, replies
+        replies.clear()
+        replies.update({r["id"]: r for r in server.post(CELERY, batch).json()})
+        return "error" in replies["bad"] and replies["good"]["result"]["state"] == "SUCCESS"
+
+    try:
+        wait_for(both_answered, 60, "the bad task's error and the good task's success",
+                 interval=0, max_interval=0)  # as before: asked again at once
+    except WaitTimeout:
+        raise WaitTimeout(replies) from None
     assert replies["bad"]["error"]["code"] == -32603
     assert replies["good"]["result"]["echo"] == "good"
     again = server.post(CELERY, call("get_result", bad)).json()

@@ -26,6 +26,7 @@ import pytest
 from tests.support.processes import PYTHON, read_log, running
 from tests.support.rpc import RpcClient, request_object
 from tests.support.services import MANAGE_CELERY
+from tests.support.waiting import WaitTimeout, wait_for
 
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 APP = "flaskcelery.flask_source.FlaskEchoApp:create_app()"
@@ -88,10 +89,10 @@ def refused_wait(url: str) -> bool:
 
 
 def until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+    try:
+        wait_for(condition, timeout, what)
+    except WaitTimeout:
+        raise WaitTimeout(f"timed out waiting for {what}") from None
 
 
 def park_all(url: str) -> list[ParkedWait]:

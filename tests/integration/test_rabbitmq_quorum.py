@@ -7,7 +7,6 @@ was declared with, so quorum and classic runs must not share one.
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -15,6 +14,7 @@ from flask_pyjamas.settings import SettingError, celery_settings, queue_type_set
 from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.rpc import rpc
 from tests.support.services import app_config
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -96,21 +96,21 @@ def start(client, method: str, *params) -> str:
 
 
 def wait_for_state(client, task_id: str, states: set, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def in_states():
         reply = result_of(rpc(client, "get_result", {"task_id": task_id}))
-        if reply["state"] in states:
-            return reply
-        assert time.monotonic() < deadline, f"{task_id} not in {states} within {timeout} s"
-        time.sleep(0.02)
+        return reply if reply["state"] in states else None
+
+    try:
+        return wait_for(in_states, timeout, f"{task_id} in {states}")
+    except WaitTimeout:
+        raise WaitTimeout(f"{task_id} not in {states} within {timeout} s") from None
 
 
 def wait_until(condition, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.05)
-    return value
+    try:
+        return wait_for(condition, timeout, what)
+    except WaitTimeout:
+        raise WaitTimeout(f"{what} did not happen within {timeout} s") from None
 
 
 def test_echo_runs_from_a_quorum_task_queue(app, client, quorum_env, rabbitmq, celery_worker):

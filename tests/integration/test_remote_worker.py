@@ -9,8 +9,7 @@ Needs root and ``ip`` (iproute2): skipped without them, a failure with ``CI=true
 
 import shutil
 import subprocess
-import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 
 import pytest
 
@@ -27,6 +26,7 @@ from tests.support.netns import can_create_namespaces, network_namespace
 from tests.support.processes import PYTHON, require
 from tests.support.rpc import rpc
 from tests.support.services import RABBITMQ_SERVER, RabbitMQ, Redis, app_config, clean_env
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.rabbitmq]
 
@@ -102,9 +102,9 @@ def test_a_worker_in_another_namespace_survives_its_link_cut(remote, celery_work
     try:
         texts = [f"cut off {i}" for i in range(5)]
         cut_off = start_tasks(client, [("reverse", [text, 0]) for text in texts])
-        deadline = time.monotonic() + 30
-        while broker_messages(rabbit) < len(cut_off) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        with suppress(WaitTimeout):  # the assertion below says how many got there
+            wait_for(lambda: broker_messages(rabbit) >= len(cut_off), 30,
+                     "the cut-off tasks at the broker")
         # All at the broker, out of the worker's reach (with the cancelled one, which the
         # worker holds unacknowledged until its countdown is over).
         assert broker_messages(rabbit) >= len(cut_off)

@@ -2,7 +2,7 @@
 SQLite (the embedded setup: the worker's cleanup deletes them) and Redis (its own TTL). An
 expired id answers -32004, like one never issued."""
 
-import time
+from contextlib import suppress
 
 import pytest
 import redis
@@ -12,6 +12,7 @@ from flaskcelery.flask_source.FlaskEchoApp import create_app
 from tests.support.held_tasks import final_replies, start_tasks
 from tests.support.rpc import rpc
 from tests.support.services import app_config
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -20,12 +21,15 @@ EXPIRES = 2  # seconds; the worker's cleanup runs every second (flask_pyjamas.ta
 
 def wait_until_unknown(client, task_id: str, timeout: float) -> dict:
     """Poll ``get_result`` until it answers an error, or ``timeout`` s: the last reply."""
-    deadline = time.monotonic() + timeout
-    while True:
-        reply = rpc(client, "get_result", [task_id])
-        if "error" in reply or time.monotonic() > deadline:
-            return reply
-        time.sleep(0.1)
+    last = {}
+
+    def unknown():
+        last["reply"] = rpc(client, "get_result", [task_id])
+        return "error" in last["reply"]
+
+    with suppress(WaitTimeout):  # past the timeout, the last reply: the caller asserts on it
+        wait_for(unknown, timeout, f"{task_id} to be unknown")
+    return last["reply"]
 
 
 def test_sqlite_results_expire(embedded_env, celery_worker, tmp_path):

@@ -5,7 +5,7 @@ Used by the fault tests (``tests/integration/test_celery_faults.py``) and by the
 (``bench/task_loss.py``), with a Flask test client of the flaskcelery app.
 """
 
-import time
+from contextlib import suppress
 
 from tests.support.waiting import WaitTimeout, wait_for
 
@@ -58,17 +58,17 @@ def final_replies(client, task_ids, timeout: float) -> dict[str, dict]:
     """``get_result`` of each task once it succeeded, or its last reply at ``timeout``."""
     replies: dict[str, dict] = {}
     waiting = list(task_ids)
-    deadline = time.monotonic() + timeout
-    while waiting:
+
+    def all_succeeded():
         for task_id in list(waiting):
             reply = rpc(client, "get_result", {"task_id": task_id})
             replies[task_id] = reply.get("result") or reply.get("error")
             if reply.get("result", {}).get("state") == "SUCCESS":
                 waiting.remove(task_id)
-        if waiting and time.monotonic() > deadline:
-            break
-        if waiting:
-            time.sleep(0.1)
+        return not waiting
+
+    with suppress(WaitTimeout):  # past the timeout, the last replies: the caller judges them
+        wait_for(all_succeeded, timeout, "every task to succeed")
     return replies
 
 
