@@ -50,7 +50,7 @@ from flask_pyjamas.tasks.result_watcher import TooManyWaiters, revision
 from flask_pyjamas.tasks.waiting import client_address, result_watcher
 from flask_pyjamas.web.extension import jsonrpc_endpoint
 from flask_pyjamas.web.hangups import hangup_watch
-from flask_pyjamas.web.transport import cors_policy, transport_error
+from flask_pyjamas.web.transport import cors_policy, origin_refused
 
 __all__ = ["task_events_view"]
 
@@ -69,7 +69,7 @@ def task_events_view(methods: CeleryMethods):
         origin = request.headers.get("Origin")
         policy = cors_policy()
         if not policy.allows(origin):
-            return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
+            return origin_refused(origin)
         since = request.headers.get("Last-Event-ID") or request.args.get("since_revision")
         max_wait = float(current_app.config["RPC_MAX_WAIT"])
         try:

@@ -50,7 +50,8 @@ def transport_error(status: int, message: str, code: int = INVALID_REQUEST) -> R
     return json_response(reply, status)
 
 
-def _origin_refused(origin: str | None) -> Response:
+def origin_refused(origin: str | None) -> Response:
+    """403 for a page origin the CORS policy refuses, with a JSON-RPC error body."""
     return transport_error(403, f"Origin {origin!r} is not allowed to call this server")
 
 
@@ -58,7 +59,7 @@ def preflight_response() -> Response:
     """Answer a CORS preflight (``OPTIONS``): allowed origins get the Access-Control-* headers."""
     origin = request.headers.get("Origin")
     if not cors_policy().allows(origin):
-        return _origin_refused(origin)
+        return origin_refused(origin)
     response = no_content()
     response.headers.update(cors_policy().preflight_headers(origin))
     return response
@@ -76,7 +77,7 @@ def rpc_post_response(methods: MethodRegistry) -> Response:
     policy = app.extensions[EXTENSION_KEY]
     origin = req.environ.get("HTTP_ORIGIN")
     if not policy.allows(origin):
-        return _origin_refused(origin)
+        return origin_refused(origin)
     if not req.is_jsonrpc:
         return transport_error(
             415, f"Content-Type must be application/json-rpc, not {req.mimetype or 'none'!r}"
