@@ -48,6 +48,9 @@ FIRST_READ_DELAY, READ_GROWTH, MAX_READ_INTERVAL = 0.001, 1.5, 0.025
 # Every watcher of this process, for release_waiting_requests.
 _watchers: "weakref.WeakSet[ResultWatcher]" = weakref.WeakSet()
 _watchers_lock = threading.Lock()
+# The server began to stop: a watcher made from now on is closed from the start (a request
+# that makes the process's first watcher after SIGTERM must not park for RPC_MAX_WAIT).
+_stopping = False
 
 
 def request_deadline() -> float:
@@ -76,13 +79,19 @@ def result_watcher() -> ResultWatcher:
                     max_interval=MAX_READ_INTERVAL, notifier=notifier_for(backend),
                     probe=change_probe(backend))
                 _watchers.add(watcher)
+                # After the add: a stop that began before it is seen here, one that
+                # begins after it finds the watcher in _watchers.
+                if _stopping:
+                    watcher.release_all()
     return watcher
 
 
 def release_waiting_requests() -> None:
     """Answer every parked long-poll of this process now, with its task's current state, and
     every later one at once: call it when the server begins to stop (safe from a signal
-    handler: the work is done on a thread of its own)."""
+    handler: it takes no lock, and the work is done on a thread of its own)."""
+    global _stopping
+    _stopping = True
     for watcher in list(_watchers):
         threading.Thread(target=watcher.release_all, name="release-waits").start()
 
