@@ -10,6 +10,7 @@ from flask import current_app
 from kombu.exceptions import ChannelError, OperationalError
 
 from flask_pyjamas.protocol.jsonrpc import ServerError
+from flask_pyjamas.tasks.result_store import read_meta
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,6 @@ def task_meta(task_id: str) -> dict:
     """The task's stored state and result (``PENDING`` for an id the backend has no record
     of); -32003 when the backend cannot be read."""
     try:
-        return current_celery().backend.get_task_meta(task_id)
+        return read_meta(current_celery().backend, task_id)
     except BACKEND_ERRORS as exc:
         raise backend_unavailable(exc) from None

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from flask_pyjamas.tasks.redis_notifier import notifier_for
-from flask_pyjamas.tasks.result_store import change_probe, read_metas, read_states
+from flask_pyjamas.tasks.result_store import change_probe, read_meta, read_metas, read_states
 from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters, revision
 from tests.support.services import Redis
 from tests.support.waiting import wait_for
@@ -200,6 +200,30 @@ def test_redis_states_are_read_in_one_mget(redis_server):
     stats = client.info("commandstats")
     assert stats["cmdstat_mget"]["calls"] == 1
     assert "cmdstat_get" not in stats
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_read_meta_answers_as_celerys_own_read(kind, tmp_path, request):
+    """One task's read (get_result's) gives what ``backend.get_task_meta`` gives: state and
+    the result a reply shows, PENDING without a record, a failure's exception rebuilt."""
+    url = (f"db+sqlite:///{tmp_path / 'results.sqlite'}" if kind == "sqlite"
+           else request.getfixturevalue("redis_server").url)
+    backend = Celery("t", backend=url).backend
+    stored = {"PROGRESS": {"current": 3, "total": 10}, SUCCESS: [1, "two"], STARTED: None,
+              "REVOKED": None, "FAILURE": ValueError("bad input")}
+    ids = {state: str(uuid.uuid4()) for state in stored}
+    for state, result in stored.items():
+        backend.store_result(ids[state], result, state)
+    for state, task_id in ids.items():
+        meta, celerys = read_meta(backend, task_id), backend.get_task_meta(task_id)
+        assert meta["status"] == celerys["status"] == state
+        if state == "FAILURE":
+            assert isinstance(meta["result"], ValueError) and str(meta["result"]) == "bad input"
+        elif state in ("PROGRESS", SUCCESS):
+            assert meta["result"] == celerys["result"] == stored[state]
+    unknown = str(uuid.uuid4())
+    assert read_meta(backend, unknown)["status"] == backend.get_task_meta(unknown)["status"] \
+        == "PENDING"
 
 
 # --- notifications: Redis pub/sub ---------------------------------------------------------
