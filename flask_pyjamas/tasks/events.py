@@ -48,6 +48,7 @@ from flask_pyjamas.tasks.errors import (
 from flask_pyjamas.tasks.methods import CeleryMethods, checked_id
 from flask_pyjamas.tasks.result_watcher import TooManyWaiters, revision
 from flask_pyjamas.tasks.waiting import client_address, result_watcher
+from flask_pyjamas.web.connection import request_arrival
 from flask_pyjamas.web.extension import jsonrpc_endpoint
 from flask_pyjamas.web.hangups import hangup_watch
 from flask_pyjamas.web.transport import cors_policy, origin_refused
@@ -79,7 +80,7 @@ def task_events_view(methods: CeleryMethods):
         if not math.isfinite(wait):  # "nan" (and "-inf") would never end the stream's waits
             wait = max_wait
         events = _events(methods, request.args.get("task_id"), since or None,
-                         time.monotonic() + wait)
+                         request_arrival(request.environ) + wait)
         response = Response(stream_with_context(events), mimetype=EVENT_STREAM)
         response.headers.update(STREAM_HEADERS)
         response.headers.update(policy.response_headers(origin))

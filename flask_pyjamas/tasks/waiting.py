@@ -2,10 +2,11 @@
 watcher.
 
 Every long-poll of one HTTP request (a batch included) ends by one deadline, ``RPC_MAX_WAIT``
-seconds after the request's first long-poll began. The waits of a batch run side by side:
-each call parks its waiter when it runs (:func:`answer_when_changed` returns a
-:class:`~flask_pyjamas.protocol.jsonrpc.Deferred`), and the request collects them all once
-every call has run, so a batch of waits takes as long as its longest.
+seconds after the request arrived (:func:`~flask_pyjamas.web.connection.request_arrival`:
+when its bytes came in, however late a busy process reads it). The waits of a batch run
+side by side: each call parks its waiter when it runs (:func:`answer_when_changed` returns
+a :class:`~flask_pyjamas.protocol.jsonrpc.Deferred`), and the request collects them all
+once every call has run, so a batch of waits takes as long as its longest.
 
 A parked request is answered early, with its task's state as it is, when its client closes
 the connection (:mod:`flask_pyjamas.web.hangups`: the waiter is released at once) or when
@@ -32,6 +33,7 @@ from flask_pyjamas.tasks.errors import (
 from flask_pyjamas.tasks.redis_notifier import notifier_for
 from flask_pyjamas.tasks.result_store import change_probe, read_metas
 from flask_pyjamas.tasks.result_watcher import ResultWatcher, TooManyWaiters, Waiter, revision
+from flask_pyjamas.web.connection import request_arrival
 from flask_pyjamas.web.hangups import hangup_watch
 from flask_pyjamas.web.stopping import on_stop
 
@@ -54,11 +56,12 @@ _stopping = False
 
 
 def request_deadline() -> float:
-    """The ``time.monotonic()`` past which no long-poll of this HTTP request waits."""
+    """The ``time.monotonic()`` past which no long-poll of this HTTP request waits:
+    ``RPC_MAX_WAIT`` s after the request arrived (:func:`.connection.request_arrival`)."""
     deadline = g.get("long_poll_deadline")
-    if deadline is None:
+    if deadline is None:  # counted from the request's arrival, not from its reading
         deadline = g.long_poll_deadline = (
-            time.monotonic() + float(current_app.config["RPC_MAX_WAIT"]))
+            request_arrival(request.environ) + float(current_app.config["RPC_MAX_WAIT"]))
     return deadline
 
 

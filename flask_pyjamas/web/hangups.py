@@ -16,9 +16,10 @@ import os
 import select
 import threading
 
+from flask_pyjamas.web.connection import request_socket
+
 log = logging.getLogger(__name__)
 
-_SOCKET_KEYS = ("gunicorn.socket", "werkzeug.socket")
 _EVENTS = getattr(select, "EPOLLRDHUP", 0) | getattr(select, "EPOLLHUP", 0)
 
 
@@ -35,7 +36,7 @@ class HangupWatch:
     def watch(self, environ: dict, on_hangup) -> tuple[int, int] | None:
         """Call ``on_hangup()`` (once) if the client of the request of ``environ`` closes its
         connection; a token for :meth:`unwatch`, or None if it cannot be watched."""
-        sock = next((environ[key] for key in _SOCKET_KEYS if key in environ), None)
+        sock = request_socket(environ)
         try:
             fd = sock.fileno() if sock is not None else -1
         except OSError:
