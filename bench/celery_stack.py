@@ -101,6 +101,7 @@ class Stack:
     api_url: str
     celery: object
     web: object  # the gunicorn master process (subprocess.Popen)
+    worker: object  # the Celery worker's main process (subprocess.Popen)
 
     def client(self) -> RpcClient:
         return RpcClient(self.api_url + PATH)
@@ -147,10 +148,10 @@ def celery_stack(broker: str, workdir: Path, *, countdown: float = 0.0):
                "RPC_TASKS_PER_MINUTE": "1000000", "RPC_MAX_WAITS_PER_CLIENT": "100000",
                "RPC_QUEUED_BYTES_PER_CLIENT": "1000000000", "RPC_MAX_QUEUED_TASKS": "100000"}
         app = create_app(app_config(env))  # also creates the embedded broker's folders
-        with celery_worker_process(env, *WORKER_ARGS, log_dir=workdir), \
+        with celery_worker_process(env, *WORKER_ARGS, log_dir=workdir) as worker, \
              gunicorn(APP_SPEC, env=env, log_path=workdir / "web.log",
                       production=True) as (url, proc):
-            stack = Stack(broker, url, app.extensions["celery"], proc)
+            stack = Stack(broker, url, app.extensions["celery"], proc, worker.proc)
             _warm_up(stack)
             yield stack
 

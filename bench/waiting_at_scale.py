@@ -12,9 +12,12 @@ The web server is the documented production setup (one gunicorn gthread worker p
    countdown).
 3. **1,000 waiters**: ``WAITERS`` ``echo(text, countdown, wait=25)`` calls at once, each on
    its own connection (the one-request path: start and long-poll in one call). Once every
-   task is recorded, the plain call again and the reads per second over the window, and
+   task is recorded, every waiter parked and the Celery worker has taken the tasks in (the
+   CPU of both is quiet again: the intake is the arrival's cost, not that of holding them),
+   the plain call again and the reads per second over the window, and
    the web worker's memory; then the countdowns end, spread over ``END_SPREAD_S`` (the
-   worker shares this machine's 2 cores: 1,000 ends at once would measure its queue), the
+   worker shares this machine's 2 cores: 1,000 ends at once would measure its queue), each
+   before its request's 25 s are over (a wait counts from the request's arrival), the
    worker runs the tasks, and each waiter's delay is measured: answer received − the
    task's ``date_done``.
 4. **idle again**: the plain call; the baseline of phase 3's latency is phases 1 and 4.
@@ -27,6 +30,7 @@ generator more than the server).
 """
 
 import asyncio
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -46,7 +50,8 @@ TARGET_P99_RATIO = 2.0
 TARGET_READS_RATIO = 2.0
 TARGET_DELAY_P99_MS = 100.0
 KEY_PREFIX = "celery-task-meta-"
-END_SPREAD_S = 7.0  # s over which the waiters' tasks end (a countdown each, < WAIT in all)
+END_SPREAD_S = 5.0  # s over which the waiters' tasks end (a countdown each, < WAIT in all)
+QUIET_CPU = 0.15  # share of one core under which a process is done with the arrivals
 
 
 def run(ctx) -> list[Figure]:
@@ -59,7 +64,9 @@ def run(ctx) -> list[Figure]:
 def run_on(ctx, broker: str) -> list[Figure]:
     # waiters, plain-call rounds per phase and calls per round, reads window (s), base
     # countdown of the waiters' tasks (s)
-    size = ctx.pick((1000, 4, 100, 3.0, 15.0), (20, 1, 20, 1.2, 2.0))
+    # The countdowns end 12-17 s after their start, the starts take up to a few seconds: the
+    # tasks end after the measurements and before the waits' 25 s.
+    size = ctx.pick((1000, 4, 100, 3.0, 12.0), (20, 1, 20, 1.2, 2.0))
     waiters, rounds, per_round, window = size[:4]
     label = celery_stack.BROKER_LABELS[broker] if broker == "embedded" else "RabbitMQ + Redis"
     titles = {
@@ -108,6 +115,7 @@ def run_on(ctx, broker: str) -> list[Figure]:
                        (m["rss busy"] - m["rss idle"]) * 1024 / waiters,
                    f"web worker threads with {waiters} waiters": m["threads busy"],
                    f"time to start and park {waiters} waiters s": m["park s"],
+                   "then until the web and Celery workers are quiet s": m["worker intake s"],
                }),
     ]
     if "reads" in titles:
@@ -190,6 +198,10 @@ async def measure(stack, waiters: int, rounds: int, per_round: int, window: floa
             raise TimeoutError("waiters were not all started")
         m["plain arriving"].append(await plain_call())
     m["park s"] = time.monotonic() - started
+    # Recorded is not yet parked (a request parks after its start's answer is built), and
+    # the Celery worker is still taking the tasks in: wait until both processes are quiet.
+    m["worker intake s"] = (await _until_quiet([web_pid, stack.worker.pid])
+                            if waiters >= 100 else 0.0)
     m["plain busy"] = await plain_latencies()
     if redis is not None:
         m["reads busy"] = await _reads_per_second(redis, window)
@@ -255,6 +267,33 @@ def _status(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(field)
+
+
+async def _until_quiet(pids: list[int], interval: float = 0.5, timeout: float = 60.0) -> float:
+    """Seconds until each of the processes ``pids`` (with its children) uses less than
+    ``QUIET_CPU`` of a core over ``interval``."""
+    started = time.monotonic()
+    ticks = os.sysconf("SC_CLK_TCK")
+    before = [_cpu_seconds(pid, ticks) for pid in pids]
+    while True:
+        await asyncio.sleep(interval)
+        now = [_cpu_seconds(pid, ticks) for pid in pids]
+        if all(b - a < QUIET_CPU * interval for a, b in zip(before, now, strict=True)):
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise TimeoutError("the web or Celery worker stayed busy")
+        before = now
+
+
+def _cpu_seconds(pid: int, ticks: int) -> float:
+    total = 0
+    for each in (pid, *descendants(pid)):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def _rss_mib(pid: int) -> float:
