@@ -12,6 +12,7 @@ socket, a server that does not give its socket) the request is dated when read.
 
 import socket
 import struct
+import sys
 import time
 
 __all__ = ["request_arrival", "request_socket"]
@@ -19,7 +20,8 @@ __all__ = ["request_arrival", "request_socket"]
 # WSGI environ keys of the connection's socket: gunicorn's, Werkzeug's development server's.
 SOCKET_KEYS = ("gunicorn.socket", "werkzeug.socket")
 
-_TCP_INFO = getattr(socket, "TCP_INFO", None)  # Linux only
+# Linux's layout only (FreeBSD has a TCP_INFO of another layout).
+_TCP_INFO = getattr(socket, "TCP_INFO", None) if sys.platform.startswith("linux") else None
 # struct tcp_info (linux/tcp.h, unchanged since 2.6): eight u8 fields, then u32s, of which
 # tcpi_last_data_recv (ms since data last came in) is the twelfth.
 _LAST_DATA_RECV = struct.Struct("=I")
