@@ -14,7 +14,14 @@ from flask_pyjamas.build.pyjsbuild import BuildError, build_if_stale, is_stale
 from flask_pyjamas.devtools.demo import demo_url
 from flask_pyjamas.devtools.page_server import create_page_app, page_origins
 from tests.support.echo import echo_methods
-from tests.support.processes import PYTHON, REPO_ROOT, free_port, read_log, wait_for_port
+from tests.support.processes import (
+    PYTHON,
+    REPO_ROOT,
+    free_port,
+    read_log,
+    wait_for_output,
+    wait_for_port,
+)
 from tests.support.rpc import RpcClient
 
 EXAMPLE_DIR = REPO_ROOT / "flaskcors"
@@ -51,6 +58,7 @@ def start(tmp_path, *args, env=None):
         start_new_session=True)
     wait_for_port(page, process)
     wait_for_port(api, process)
+    wait_for_output(log, "Open http", process)  # the banner comes once both ports listen
     return process, page, api, log
 
 

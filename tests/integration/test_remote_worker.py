@@ -91,7 +91,8 @@ def test_a_worker_in_another_namespace_survives_its_link_cut(remote, celery_work
 
     [echo] = start_tasks(client, [("echo", ["over the veth", 0])])
     assert final_replies(client, [echo], timeout=60)[echo]["echo"] == "over the veth"
-    assert succeeded("celery_echo", echo) in worker.log()
+    # the worker logs the success after the result is stored: wait for the line
+    wait_until_logged(worker, [succeeded("celery_echo", echo)])
 
     [cancelled] = start_tasks(client, [("echo", ["never", 30])])
     wait_until_logged(worker, [received("celery_echo", cancelled)])

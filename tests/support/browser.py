@@ -33,7 +33,15 @@ from pathlib import Path
 
 import pytest
 
-from .processes import PYTHON, free_port, read_log, require, running, wait_for_port
+from .processes import (
+    PYTHON,
+    free_port,
+    read_log,
+    require,
+    running,
+    wait_for_output,
+    wait_for_port,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -95,6 +103,7 @@ def run_demo(module="flaskcors", *, log_path, page_port=None, api_port=None,
     with running(command, port=page_port, env=full_env, log_path=log_path,
                  timeout=timeout) as process:
         wait_for_port(api_port, process, timeout)  # the same process serves both ports
+        wait_for_output(log_path, "Open http", process, timeout)  # printed once both listen
         yield Demo(page_port, api_port, Path(log_path), process)
 
 

@@ -36,6 +36,20 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: floa
     wait_for(listening, timeout, f"a server on 127.0.0.1:{port}", ignore=(OSError,))
 
 
+def wait_for_output(log_path, text: str, proc: subprocess.Popen | None = None,
+                    timeout: float = 30.0) -> None:
+    """Block until ``text`` is in the log at ``log_path`` (a process prints its banner after
+    its ports listen), or fail loudly with the log."""
+
+    def printed() -> bool:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before printing "
+                               f"{text!r}:\n{read_log(log_path)}")
+        return text in read_log(log_path)
+
+    wait_for(printed, timeout, f"{text!r} in {log_path}")
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
     """SIGTERM the process group, then SIGKILL whatever is left."""
     if proc.poll() is not None:
