@@ -30,7 +30,6 @@ generator more than the server).
 """
 
 import asyncio
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from tests.support.aio_rpc import HttpConnection
-from tests.support.processes import descendants
+from tests.support.processes import cpu_seconds, descendants, memory_mib
 
 from . import celery_stack
 from .report import Figure, median, percentile, ratio, skipped
@@ -171,7 +170,7 @@ async def measure(stack, waiters: int, rounds: int, per_round: int, window: floa
             await asyncio.sleep(0.1)
         return all_rounds
 
-    m = {"plain idle": await plain_latencies(), "rss idle": _rss_mib(web_pid)}
+    m = {"plain idle": await plain_latencies(), "rss idle": memory_mib(web_pid)}
 
     if redis is not None:  # one waiter: its task ends after the reads window
         one = HttpConnection(url)
@@ -206,7 +205,7 @@ async def measure(stack, waiters: int, rounds: int, per_round: int, window: floa
     if redis is not None:
         m["reads busy"] = await _reads_per_second(redis, window)
     window_end = time.time()
-    m["rss busy"] = _rss_mib(web_pid)
+    m["rss busy"] = memory_mib(web_pid)
     m["threads busy"] = _threads(web_pid)
     results = await asyncio.gather(*jobs)
     m["repeats"] = sum(r["repeats"] for r in results)
@@ -273,31 +272,15 @@ async def _until_quiet(pids: list[int], interval: float = 0.5, timeout: float = 
     """Seconds until each of the processes ``pids`` (with its children) uses less than
     ``QUIET_CPU`` of a core over ``interval``."""
     started = time.monotonic()
-    ticks = os.sysconf("SC_CLK_TCK")
-    before = [_cpu_seconds(pid, ticks) for pid in pids]
+    before = [cpu_seconds(pid) for pid in pids]
     while True:
         await asyncio.sleep(interval)
-        now = [_cpu_seconds(pid, ticks) for pid in pids]
+        now = [cpu_seconds(pid) for pid in pids]
         if all(b - a < QUIET_CPU * interval for a, b in zip(before, now, strict=True)):
             return time.monotonic() - started
         if time.monotonic() - started > timeout:
             raise TimeoutError("the web or Celery worker stayed busy")
         before = now
-
-
-def _cpu_seconds(pid: int, ticks: int) -> float:
-    total = 0
-    for each in (pid, *descendants(pid)):
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:  # gone meanwhile
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def _rss_mib(pid: int) -> float:
-    return _status(pid, "VmRSS") / 1024
 
 
 def _threads(pid: int) -> int:
