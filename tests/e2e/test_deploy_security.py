@@ -22,10 +22,8 @@ from tests.e2e.test_docs import (
     APACHE,
     DEPLOY,
     NGINX,
-    apache_wrapper,
     http,
-    nginx_wrapper,
-    rewrite,
+    site_command,
     site_root,  # noqa: F401  (a fixture)
 )
 from tests.support.browser import run_demo
@@ -67,15 +65,7 @@ def site(request, tmp_path, site_root):  # noqa: F811
     with gunicorn("flaskcelery.flask_source.FlaskEchoApp:create_app()", production=True,
                   env=env, log_path=tmp_path / "gunicorn.log", chdir=REPO_ROOT) as (api, _):
         api_port = int(api.rsplit(":", 1)[1])
-        if server == "nginx":
-            config = rewrite(DEPLOY / "nginx-flaskexamples.conf", tmp_path / "site.conf",
-                             site_port, api_port, site_root)
-            args = [NGINX, "-p", tmp_path, "-c", nginx_wrapper(tmp_path, config),
-                    "-g", "daemon off;"]
-        else:
-            config = rewrite(DEPLOY / "apache-flaskexamples.conf", tmp_path / "site.conf",
-                             site_port, api_port, site_root)
-            args = [APACHE, "-f", apache_wrapper(tmp_path, config, site_port), "-DFOREGROUND"]
+        args = site_command(server, tmp_path, site_port, api_port, site_root)
         with running(args, port=site_port, log_path=tmp_path / f"{server}.out"):
             yield f"http://127.0.0.1:{site_port}", origin
 

@@ -250,6 +250,17 @@ def rewrite(config: Path, out: Path, site_port: int, flask_port: int, root: Path
     return out
 
 
+def site_command(server: str, folder: Path, site_port: int, flask_port: int,
+                 root: Path) -> list:
+    """The command serving the shipped ``server`` site ("nginx" or "apache") on
+    ``site_port`` in front of Flask on ``flask_port``, its files in ``folder``."""
+    config = rewrite(DEPLOY / f"{server}-flaskexamples.conf", folder / "site.conf", site_port,
+                     flask_port, root)
+    if server == "nginx":
+        return [NGINX, "-p", folder, "-c", nginx_wrapper(folder, config), "-g", "daemon off;"]
+    return [APACHE, "-f", apache_wrapper(folder, config, site_port), "-DFOREGROUND"]
+
+
 def http(method: str, url: str, body: bytes | None = None, headers=None):
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
@@ -289,10 +300,7 @@ def test_nginx_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask_
     site_port = free_port()
     origin = f"http://localhost:{site_port}"
     flask_port, flask = flask_server(origin)
-    site = rewrite(DEPLOY / "nginx-flaskexamples.conf", tmp_path / "site.conf", site_port,
-                   flask_port, site_root)
-    conf = nginx_wrapper(tmp_path, site)
-    nginx = [NGINX, "-p", tmp_path, "-c", conf, "-g", "daemon off;"]
+    nginx = site_command("nginx", tmp_path, site_port, flask_port, site_root)
     with flask, running(nginx, port=site_port, log_path=tmp_path / "nginx.out"):
         check_site(f"http://127.0.0.1:{site_port}", origin,
                    (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
@@ -303,11 +311,8 @@ def test_apache_serves_the_pages_and_proxies_to_flask(tmp_path, site_root, flask
     site_port = free_port()
     origin = f"http://localhost:{site_port}"
     flask_port, flask = flask_server(origin)
-    site = rewrite(DEPLOY / "apache-flaskexamples.conf", tmp_path / "site.conf", site_port,
-                   flask_port, site_root)
-    conf = apache_wrapper(tmp_path, site, site_port)
-    with flask, running([APACHE, "-f", conf, "-DFOREGROUND"], port=site_port,
-                        log_path=tmp_path / "apache.out"):
+    apache = site_command("apache", tmp_path, site_port, flask_port, site_root)
+    with flask, running(apache, port=site_port, log_path=tmp_path / "apache.out"):
         check_site(f"http://127.0.0.1:{site_port}", origin,
                    (site_root / "flaskcors/Flask_JSONRPC_CORS.html").exists())
 
